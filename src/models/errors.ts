@@ -1,0 +1,49 @@
+/** Errors at the provider boundary. Retryability is decided here, once. */
+import { TtsGraphError, UserError } from "../errors.js";
+
+/** A model call failed. `isRetryable` is true for timeouts, connection failures, 408, 409, 429 and 5xx. */
+export class ProviderCallError extends TtsGraphError {
+  readonly url: string | undefined;
+  readonly status: number | undefined;
+  readonly responseBody: string | undefined;
+  readonly isRetryable: boolean;
+  /** Milliseconds the server asked us to wait (Retry-After / retry-after-ms), when it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: { url?: string; status?: number; responseBody?: string; isRetryable?: boolean; retryAfterMs?: number; cause?: unknown; code?: string } = {},
+  ) {
+    super(options.code ?? "provider_call", message, { cause: options.cause });
+    this.name = "ProviderCallError";
+    this.url = options.url;
+    this.status = options.status;
+    this.responseBody = options.responseBody;
+    this.retryAfterMs = options.retryAfterMs;
+    this.isRetryable = options.isRetryable ?? (options.status === undefined ? true : isRetryableStatus(options.status));
+  }
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Every attempt failed; `errors` holds each attempt's error, `reason` why we stopped. */
+export class RetryError extends TtsGraphError {
+  constructor(
+    message: string,
+    readonly reason: "max_retries" | "not_retryable" | "aborted",
+    readonly errors: unknown[],
+  ) {
+    super("retry_exhausted", message, { cause: errors[errors.length - 1] });
+    this.name = "RetryError";
+  }
+}
+
+/** A provider cannot be set up (missing API key, missing optional package, bad endpoint). */
+export class ProviderConfigError extends UserError {
+  constructor(message: string, source?: string) {
+    super(message, { code: "provider_config", ...(source === undefined ? {} : { source }) });
+    this.name = "ProviderConfigError";
+  }
+}

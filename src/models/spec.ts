@@ -1,0 +1,98 @@
+/**
+ * Model specs and pool files. A pool lists the models a search may use: their FLOPs specs (for the
+ * cost model) and how to call them. Pool files are YAML or JSON and validated on every read.
+ */
+import { z } from "zod";
+import type { CostModel } from "../cost/plan.js";
+
+export const PricingSchema = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).strict();
+
+export const SpeedSchema = z
+  .object({
+    prefillTokensPerSec: z.number().positive(),
+    decodeTokensPerSec: z.number().positive(),
+    overheadMs: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+/** An OpenAI-compatible server: vLLM, SGLang, llama.cpp's server, Ollama's /v1, hosted APIs. */
+export const OpenAIEndpointSchema = z
+  .object({
+    kind: z.literal("openai"),
+    /** e.g. `http://127.0.0.1:8000/v1`. */
+    baseURL: z.string().url(),
+    /** The model name the server expects. */
+    model: z.string().min(1),
+    /** Environment variable holding the API key (default `OPENAI_API_KEY`; none needed for local servers). */
+    apiKeyEnv: z.string().optional(),
+    /** Most requests in flight to this endpoint. */
+    concurrency: z.number().int().positive().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    maxRetries: z.number().int().nonnegative().optional(),
+    /** Extra headers sent with each request. */
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+/** A GGUF file run in-process by llama.cpp (node-llama-cpp). */
+export const GgufEndpointSchema = z
+  .object({
+    kind: z.literal("gguf"),
+    /** Path to the .gguf file, relative to the pool file. */
+    path: z.string().min(1),
+    contextTokens: z.number().int().positive().optional(),
+    threads: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A model of the simulated world; `profile` names the simulated model when it differs from the id. */
+export const SimEndpointSchema = z.object({ kind: z.literal("sim"), profile: z.string().optional() }).strict();
+
+export const EndpointSchema = z.discriminatedUnion("kind", [OpenAIEndpointSchema, GgufEndpointSchema, SimEndpointSchema]);
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const ModelSpecSchema = z
+  .object({
+    id: z.string().min(1).regex(/^[A-Za-z0-9_.:/-]+$/, "model ids use letters, digits and _ . : / - only"),
+    family: z.string().min(1),
+    /** Parameter count (e.g. 3e9). */
+    params: z.number().positive(),
+    layers: z.number().int().positive(),
+    hidden: z.number().int().positive(),
+    contextTokens: z.number().int().positive().optional(),
+    pricing: PricingSchema.optional(),
+    speed: SpeedSchema.optional(),
+    endpoint: EndpointSchema,
+  })
+  .strict();
+
+/** A model: its FLOPs spec and how to call it. */
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+export const PoolSchema = z
+  .object({
+    version: z.literal(1).optional(),
+    name: z.string().optional(),
+    models: z.array(ModelSpecSchema).min(1, "a pool needs at least one model"),
+    /** Model fixed at the output node, as the paper fixes its "final decision" node. Optional. */
+    outputModel: z.string().optional(),
+  })
+  .strict()
+  .superRefine((pool, ctx) => {
+    const seen = new Set<string>();
+    pool.models.forEach((m, i) => {
+      if (seen.has(m.id)) ctx.addIssue({ code: "custom", path: ["models", i, "id"], message: `model id "${m.id}" appears twice` });
+      seen.add(m.id);
+    });
+    if (pool.outputModel !== undefined && !seen.has(pool.outputModel)) {
+      ctx.addIssue({ code: "custom", path: ["outputModel"], message: `outputModel "${pool.outputModel}" is not one of the pool's models` });
+    }
+  });
+
+/** A pool of models. */
+export type Pool = z.infer<typeof PoolSchema>;
+
+/** The cost model's view of a model spec. */
+export function toCostModel(m: ModelSpec): CostModel {
+  return { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden, pricing: m.pricing, speed: m.speed };
+}

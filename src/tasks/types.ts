@@ -1,0 +1,69 @@
+/** Tasks: items with gold answers, a prompt style, an answer extractor and a grader. */
+import type { TaskTokens } from "../cost/tokens.js";
+import type { Graph } from "../graph/schema.js";
+
+/**
+ * How questions are asked and answers read:
+ * - `math`: free-form math, final answer in the last `\boxed{}`;
+ * - `number`: word problem with a numeric final answer (GSM8K, SVAMP);
+ * - `choice`: multiple choice, answer is a letter;
+ * - `code`: a Python function or program in one code block, graded by tests;
+ * - `yesno`: yes/no questions;
+ * - `short`: a short free-text answer, exact match after normalisation.
+ */
+export type TaskStyle = "math" | "number" | "choice" | "code" | "yesno" | "short";
+
+export const TASK_STYLES: readonly TaskStyle[] = ["math", "number", "choice", "code", "yesno", "short"];
+
+/** One question with its gold answer. */
+export interface TaskItem {
+  id: string;
+  question: string;
+  /** Gold answer as a string (a number, a LaTeX expression, a letter, `yes`/`no`, or reference code). */
+  answer: string;
+  /** Multiple-choice options, in label order (A, B, C...). */
+  choices?: string[];
+  /** Style-specific data: tests, entry point, setup code... */
+  meta?: Record<string, unknown>;
+}
+
+export type Split = "search" | "validation" | "test";
+
+/** The result of grading one output. */
+export interface Grade {
+  correct: boolean;
+  /** The answer read from the output, or null when none could be read. */
+  extracted: string | null;
+  /** Why it was judged so, when there is more to say (e.g. the failing test). */
+  reason?: string;
+}
+
+/** Exact ground truth for a graph, available on simulated tasks only. */
+export interface GroundTruth {
+  accuracy: number;
+  /** Standard error of the accuracy estimate. */
+  stderr: number;
+  meanFlops: number;
+  meanLatencyMs: number;
+  items: number;
+}
+
+export interface Task {
+  /** e.g. `gsm8k`, `sim:math`, `file:questions.jsonl`. */
+  id: string;
+  style: TaskStyle;
+  description?: string;
+  /** Token constants for a-priori cost. */
+  tokens: TaskTokens;
+  /** Items of a split. Splits are seeded and stable; the same task and seed give the same ids. */
+  items(split: Split): TaskItem[];
+  /** The final answer in a model output, or null. Used to pass answers between nodes and for grading. */
+  extract(text: string, item?: TaskItem): string | null;
+  /** Grade an output against the item's gold answer. */
+  grade(item: TaskItem, output: string): Grade | Promise<Grade>;
+  /**
+   * Exact expected accuracy of a graph, where the task can know it (simulated tasks). Optimizers
+   * never see this; benchmarks score found graphs with it.
+   */
+  truth?(graph: Graph, options?: { items?: number; seed?: number }): GroundTruth;
+}

@@ -1,0 +1,129 @@
+/** File input and output with user-facing errors and atomic writes. */
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { z } from "zod";
+import { UserError, type Issue } from "../errors.js";
+
+/** Read a text file; a missing or unreadable file is a user error naming it. */
+export function readText(path: string, what = "file"): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(err)})`;
+    throw new UserError(`${what} ${path} ${why}`, { source: path, code: "file_unreadable" });
+  }
+}
+
+/** Line and column (1-based) of a character offset. */
+export function lineCol(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
+
+/** Parse JSON text; a syntax error names the file, line and column. */
+export function parseJsonText(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    let where = "";
+    if (pos) {
+      const { line, column } = lineCol(text, Number(pos[1]));
+      where = ` at line ${line}, column ${column}`;
+    } else {
+      const lc = /line (\d+) column (\d+)/.exec(msg);
+      if (lc) where = ` at line ${lc[1]}, column ${lc[2]}`;
+    }
+    throw new UserError(`${source}: not valid JSON${where}: ${msg.replace(/^JSON\.parse: /, "")}`, {
+      source,
+      code: "json_syntax",
+      issues: [{ code: "json_syntax", path: where.trim(), message: msg }],
+    });
+  }
+}
+
+/** Parse YAML (a superset of JSON) text; a syntax error names the file and line. */
+export function parseYamlText(text: string, source: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const lp = err.linePos?.[0];
+      const where = lp ? ` at line ${lp.line}, column ${lp.col}` : "";
+      throw new UserError(`${source}: not valid YAML${where}: ${err.message.split("\n")[0]}`, { source, code: "yaml_syntax" });
+    }
+    throw err;
+  }
+}
+
+/** Read a JSON file, or YAML when the name ends in .yaml or .yml. */
+export function readStructured(path: string, what = "file"): unknown {
+  const text = readText(path, what);
+  return /\.ya?ml$/i.test(path) ? parseYamlText(text, path) : parseJsonText(text, path);
+}
+
+/** Turn zod issues into our issues, with paths like `nodes[3].model`. */
+export function zodIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({ code: i.code, path: formatPath(i.path as PropertyKey[]), message: i.message }));
+}
+
+/** `["nodes", 3, "model"]` -> `nodes[3].model`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+/** Validate parsed data with a zod schema; every issue is reported, each with its field path. */
+export function parseWith<S extends z.ZodType>(schema: S, data: unknown, source: string, what: string): z.output<S> {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issues = zodIssues(r.error);
+  throw new UserError(`${source}: invalid ${what} (${issues.length} problem${issues.length === 1 ? "" : "s"})`, {
+    source,
+    code: "invalid_" + what.replace(/\s+/g, "_"),
+    issues,
+  });
+}
+
+/**
+ * Write a file atomically: write a temporary sibling, fsync, rename. A crash at any instant leaves
+ * either the old file or the new one, never a torn one.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "w");
+    writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Write pretty JSON atomically, with a trailing newline. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
