@@ -4,23 +4,10 @@
  * see this interface, obtained through a {@link ProviderResolver}.
  */
 import type { Role } from "../graph/schema.js";
-import type { TaskStyle } from "../tasks/types.js";
+import type { ChatMessage, Reference, TaskStyle } from "../tasks/types.js";
+
+export type { ChatMessage, Reference };
 import type { ModelSpec } from "./spec.js";
-
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-/** A predecessor's output handed to a node. */
-export interface Reference {
-  nodeId: string;
-  model: string;
-  role: Role;
-  text: string;
-  /** The answer extracted from `text` by the task, or null. */
-  answer: string | null;
-}
 
 export interface SamplingParams {
   temperature: number;

@@ -1,6 +1,31 @@
 /** Tasks: items with gold answers, a prompt style, an answer extractor and a grader. */
 import type { TaskTokens } from "../cost/tokens.js";
-import type { Graph } from "../graph/schema.js";
+import type { Graph, Role } from "../graph/schema.js";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** A predecessor's output handed to a node. */
+export interface Reference {
+  nodeId: string;
+  model: string;
+  role: Role;
+  text: string;
+  /** The answer extracted from `text` by the task, or null. */
+  answer: string | null;
+}
+
+/** What a node's prompt is made from. */
+export interface PromptInput {
+  role: Role;
+  /** True for the graph's output node. */
+  isOutput: boolean;
+  item: TaskItem;
+  /** The predecessors' outputs, in edge order. */
+  references: Reference[];
+}
 
 /**
  * How questions are asked and answers read:
@@ -57,6 +82,11 @@ export interface Task {
   tokens: TaskTokens;
   /** Items of a split. Splits are seeded and stable; the same task and seed give the same ids. */
   items(split: Split): TaskItem[];
+  /**
+   * Render a node's prompt. Tasks with an unusual format (e.g. the tiny models' arithmetic) supply
+   * their own; otherwise the style's standard prompts are used.
+   */
+  render?(input: PromptInput): ChatMessage[];
   /** The final answer in a model output, or null. Used to pass answers between nodes and for grading. */
   extract(text: string, item?: TaskItem): string | null;
   /** Grade an output against the item's gold answer. */
