@@ -7,8 +7,18 @@ import { existsSync } from "node:fs";
 import { UserError } from "./errors.js";
 import { PAPER_MODELS, PAPER_TASKS } from "./cost/paper.js";
 import type { TaskTokens } from "./cost/tokens.js";
-import { loadPoolFile, type LoadedPool } from "./models/pool.js";
+import { loadPoolFile, resolvePoolPath, type LoadedPool } from "./models/pool.js";
+import { GgufProvider } from "./models/gguf.js";
+import { ARITH_TASK_ID, createArithTask } from "./tasks/arith.js";
 import type { ModelSpec } from "./models/spec.js";
+import { ProviderConfigError } from "./models/errors.js";
+import { createOpenAIProvider, type OpenAIProviderOptions } from "./models/openai.js";
+import type { Provider, ProviderResolver } from "./models/provider.js";
+import { BUILTIN_TASK_NAMES, builtinTask, builtinTaskInfo } from "./tasks/builtin.js";
+import { fileTask, readTaskFile, type FileTaskOptions } from "./tasks/file.js";
+import { measurePromptTokens, STYLE_TOKENS } from "./tasks/tokens.js";
+import type { Task } from "./tasks/types.js";
+import { createSimTask, createSimWorld, isSimTask, loadSimProfile, profilePool, resolveSimProfile, simPool, simRoutingProvider, type SimWorld } from "./sim/index.js";
 
 export interface ResolveOptions {
   /** Folder of benchmark data for built-in tasks (else `TTS_GRAPH_DATA`). */
@@ -23,21 +33,123 @@ function paperPool(): LoadedPool {
   return { pool: { name: "paper", models }, source: "paper", baseDir: process.cwd() };
 }
 
-/** Resolve a pool name or file. */
+/** Resolve a pool name or file; with none, the simulated LLaMA pool (the default world). */
 export function resolvePool(spec: string | undefined): LoadedPool {
-  const name = spec ?? "paper";
+  const name = spec ?? "sim:llama";
   if (name === "paper") return paperPool();
+  if (name.startsWith("sim:")) {
+    const rest = name.slice("sim:".length);
+    // `sim:PROFILE.json`: every model of a simulator profile.
+    if (/[/\\]|\.(json|ya?ml)$/i.test(rest)) return profilePool(loadSimProfile(rest), name);
+    return simPool(rest);
+  }
   if (existsSync(name)) return loadPoolFile(name);
-  throw new UserError(`unknown pool "${name}": expected a pool file (YAML or JSON) or a built-in pool (paper)`, { code: "unknown_pool", source: "--pool" });
+  throw new UserError(`unknown pool "${name}": expected a pool file (YAML or JSON) or a built-in pool (paper, sim:llama, sim:gemma, sim:mixed, sim:PROFILE.json)`, {
+    code: "unknown_pool",
+    source: "--pool",
+  });
 }
 
 /** Token constants of a task, for a-priori cost. Needs no data. */
-export function resolveTaskTokens(spec: string | undefined): TaskTokens {
+export function resolveTaskTokens(spec: string | undefined, options: ResolveOptions & FileTaskOptions = {}): TaskTokens {
   const name = spec ?? "paper:math";
   if (name.startsWith("paper:")) {
     const t = PAPER_TASKS[name.slice("paper:".length)];
     if (t) return t;
     throw new UserError(`unknown paper task "${name}": expected one of ${Object.keys(PAPER_TASKS).map((k) => "paper:" + k).join(", ")}`, { code: "unknown_task", source: "--task" });
   }
-  throw new UserError(`unknown task "${name}": expected paper:math, paper:mmlu or paper:humaneval`, { code: "unknown_task", source: "--task" });
+  if (name.startsWith("sim:")) return simTask(name, options).tokens;
+  if (name === ARITH_TASK_ID) return createArithTask({ seed: options.seed }).tokens;
+  const builtin = builtinTaskInfo(name);
+  if (builtin) return builtin.tokens;
+  const file = taskFilePath(name);
+  if (file) {
+    // A file's A is measured from its own questions; B is the style's default.
+    const { items, style } = readTaskFile(file, options);
+    return { ...STYLE_TOKENS[style], promptTokens: Math.round(measurePromptTokens(items, style)), source: "measured" };
+  }
+  throw new UserError(`unknown task "${name}": ${TASK_EXPECTED}`, { code: "unknown_task", source: "--task" });
+}
+
+const TASK_EXPECTED = `expected a built-in task (${BUILTIN_TASK_NAMES.join(", ")}), a JSONL file, a simulated task (sim:math, sim:mmlu, sim:humaneval, sim:PROFILE.json), or paper:math, paper:mmlu, paper:humaneval`;
+
+const simWorlds = new Map<string, SimWorld>();
+
+/** The world of a simulated task name and seed, built once per process. */
+export function resolveSimWorld(spec: string, seed: number | undefined): SimWorld {
+  const key = `${seed ?? 0}\u0000${spec}`;
+  let w = simWorlds.get(key);
+  if (!w) simWorlds.set(key, (w = createSimWorld(resolveSimProfile(spec), seed ?? 0)));
+  return w;
+}
+
+/** `sim:math`, `sim:mmlu`, `sim:humaneval` or `sim:PROFILE.json`: a simulated task; its id is the name given. */
+function simTask(spec: string, options: ResolveOptions): Task {
+  return createSimTask(resolveSimWorld(spec, options.seed), spec);
+}
+
+/** `file:PATH` or an existing `.jsonl` path; null for anything else. */
+function taskFilePath(spec: string): string | null {
+  if (spec.startsWith("file:")) return spec.slice("file:".length);
+  return /\.jsonl$/i.test(spec) || existsSync(spec) ? spec : null;
+}
+
+/**
+ * A task with items: a built-in benchmark (data from `dataDir` or `TTS_GRAPH_DATA`, read on first
+ * use) or a JSONL file (`file:PATH` or a path; read now, with `fields` and `style`).
+ */
+export function resolveTask(spec: string, options: ResolveOptions & FileTaskOptions = {}): Task {
+  if (spec.startsWith("sim:")) return simTask(spec, options);
+  // Generated, needs no data: the tiny GGUF models' arithmetic.
+  if (spec === ARITH_TASK_ID) return createArithTask({ seed: options.seed });
+  if (builtinTaskInfo(spec)) return builtinTask(spec, options);
+  const file = taskFilePath(spec);
+  if (file) return fileTask(file, options);
+  throw new UserError(`unknown task "${spec}": ${TASK_EXPECTED}`, { code: "unknown_task", source: "--task" });
+}
+
+export interface ResolveProvidersOptions extends ResolveOptions {
+  /** The task being run; a simulated task's own world then answers its simulated models (else the world is found from each call's task id and `seed`). */
+  task?: Task | undefined;
+  /** Settings of OpenAI-compatible endpoints (API key environment, retries, timeouts). */
+  openai?: OpenAIProviderOptions | undefined;
+}
+
+/**
+ * Providers for a pool's models, dispatched on the endpoint kind and created once per model (so an
+ * endpoint's concurrency limit and connections are shared by everything using this resolver).
+ */
+export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOptions = {}): ProviderResolver {
+  const made = new Map<string, Provider>();
+  const given = options.task && isSimTask(options.task) ? options.task : undefined;
+  const sim = simRoutingProvider((taskId) => {
+    if (given && given.id === taskId) return given.world;
+    if (!taskId.startsWith("sim:")) throw new UserError(`simulated models only answer simulated tasks (sim:...)`, { code: "sim_task_mismatch" });
+    return resolveSimWorld(taskId, options.seed);
+  });
+  return (model: ModelSpec): Provider => {
+    const known = made.get(model.id);
+    if (known) return known;
+    let provider: Provider;
+    switch (model.endpoint.kind) {
+      case "openai":
+        provider = createOpenAIProvider(model, options.openai);
+        break;
+      case "gguf":
+        provider = ggufProvider(resolvePoolPath(loaded, model.endpoint.path), model.endpoint);
+        break;
+      case "sim":
+        provider = sim;
+        break;
+      default:
+        throw new ProviderConfigError(`model "${model.id}" of pool ${loaded.source}: no provider is available for endpoint kind "${(model.endpoint as { kind: string }).kind}"`, loaded.source);
+    }
+    made.set(model.id, provider);
+    return provider;
+  };
+}
+
+/** The embedded provider for a GGUF endpoint (path already resolved against the pool's folder). */
+function ggufProvider(path: string, endpoint: { threads?: number | undefined; contextTokens?: number | undefined }): Provider {
+  return new GgufProvider({ path, threads: endpoint.threads, contextTokens: endpoint.contextTokens });
 }

@@ -59,5 +59,123 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON document on stdout")
     .action(async (file: string, opts) => (await import("./commands/graph.js")).showCommand(file, opts, io));
 
+  const execOptions = (cmd: Command): Command =>
+    cmd
+      .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA)")
+      .option("--seed <n>", "seed of the splits and of the sampling seeds sent to servers", intArg("--seed"), 0)
+      .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
+      .option("--temperature <t>", "sampling temperature of every call (default 0.7)", numberArg("--temperature"))
+      .option("--max-tokens <n>", "most tokens generated per call (default 1024)", intArg("--max-tokens"))
+      .option("--cache <file>", "response cache file (default .tts-graph/cache.sqlite)")
+      .option("--no-cache", "call the models even when a response is cached, and store nothing")
+      .option("--json", "print one JSON document on stdout");
+
+  execOptions(
+    program
+      .command("eval")
+      .description("accuracy (with a confidence interval), errored items, FLOPs, latency and cache use of a graph on a task split")
+      .argument("<graph>", "graph file (JSON)")
+      .requiredOption("--task <task>", "built-in task, JSONL file or simulated task (sim:math, ...)")
+      .option("--style <style>", "for a JSONL task: math, number, choice, code, yesno or short (inferred when absent)")
+      .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)")
+      .addOption(new Option("--split <split>", "which split to evaluate on").choices(["search", "validation", "test"]).default("test"))
+      .option("--limit <n>", "evaluate only the first N items of the split", intArg("--limit"))
+      .option("--traces <file>", "write every item's full trace (prompts included) to this JSONL file"),
+  ).action(async (file: string, opts) => (await import("./commands/eval.js")).evalCommand(file, opts, io));
+
+  execOptions(
+    program
+      .command("run")
+      .description("run a graph on one question: the answer, what each node did, FLOPs and latency")
+      .argument("<graph>", "graph file (JSON)")
+      .argument("<question>", "the question")
+      .option("--task <task>", "ask in this task's format (prompts and answer extraction)")
+      .option("--style <style>", "ask in this style's format: math, number, choice, code, yesno, short (default short)")
+      .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)"),
+  ).action(async (file: string, question: string, opts) => (await import("./commands/run.js")).runCommand(file, question, opts, io));
+
+  const models = program.command("models").description("inspect the models of a pool");
+  models
+    .command("probe")
+    .description("for each endpoint: reachable, usage reported (plain and streaming), whether n > 1 works, latency of a short call")
+    .argument("<pool>", "pool file or built-in pool")
+    .option("--timeout <ms>", "per-request timeout in ms (default 30000)", intArg("--timeout"))
+    .option("--json", "print one JSON document on stdout")
+    .action(async (pool: string, opts) => (await import("./commands/models.js")).probeCommand(pool, opts, io));
+
+  program
+    .command("grade")
+    .description('grade {"gold": ..., "output": ...} lines (JSONL) with a task\'s answer extraction and grader')
+    .requiredOption("--task <task>", "built-in task or JSONL task file whose grader to use")
+    .requiredOption("--file <pairs>", 'JSONL file of {"gold", "output"} lines (optionally "id" of a task item, or "question", "choices", "tests", "test", "entry_point")')
+    .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA); needed only to look items up by id")
+    .option("--style <style>", "style of a JSONL task file: math, number, choice, code, yesno, short (default: inferred)")
+    .option("--timeout <s>", "time limit per program when grading code, in seconds (default 10)", numberArg("--timeout"))
+    .option("--json", "print one JSON document on stdout")
+    .action(async (opts) => (await import("./commands/grade.js")).gradeCommand(opts, io));
+
+  const sim = program.command("sim").description("the simulated world: ground truth of graphs and the paper's insights");
+  sim
+    .command("truth")
+    .description("expected accuracy (with its standard error), mean FLOPs and latency of a graph in a simulated world")
+    .argument("<graph>", "graph file (JSON)")
+    .requiredOption("--task <task>", "simulated task: sim:math, sim:mmlu, sim:humaneval or sim:PROFILE.json")
+    .option("--pool <pool>", "pool whose model ids the graph uses (default: the task profile's models)")
+    .option("--items <n>", "items to average over", intArg("--items"), 20000)
+    .option("--seed <n>", "seed of the simulated world", intArg("--seed"), 0)
+    .option("--json", "print one JSON document on stdout")
+    .action(async (file: string, opts) => (await import("./commands/sim.js")).truthCommand(file, opts, io));
+  sim
+    .command("insights")
+    .description("the paper's three insights measured in the simulator: equal-budget combinations, width and depth curves, best depth per width")
+    .option("--task <tasks>", "simulated task(s), comma-separated (default sim:math,sim:mmlu,sim:humaneval)")
+    .option("--items <n>", "items per measured point", intArg("--items"), 4000)
+    .option("--seed <n>", "seed of the simulated world", intArg("--seed"), 0)
+    .option("--json", "print one JSON document on stdout")
+    .action(async (opts) => (await import("./commands/sim.js")).insightsCommand(opts, io));
+
+  const searchOptions = (cmd: Command): Command =>
+    cmd
+      .option("--config <file>", "search config file (YAML or JSON); flags override it")
+      .option("--task <task>", "task: sim:math (default), sim:mmlu, sim:humaneval, sim:PROFILE.json, a built-in task or a JSONL file")
+      .option("--pool <pool>", "pool file or built-in pool (default sim:llama)")
+      .option("--budget <n>", "per-query budget (default 18)", numberArg("--budget"))
+      .addOption(new Option("--budget-unit <unit>", "unit of --budget (default units: FLOPs of one call of the task's unit model)").choices(["units", "flops", "usd", "ms"]))
+      .option("--agent <agent>", "optimizer agent: rules (default, no LLM) or a model id (of the pool, or of --agent-url)")
+      .option("--agent-url <url>", "OpenAI-compatible base URL of the --agent model when it is not in the pool")
+      .option("--evals <n>", "graph-item evaluations of the whole search, probes, pretests and selection included (default 800)", intArg("--evals"))
+      .option("--iterations <n>", "cap on search iterations", intArg("--iterations"))
+      .option("--batch <n>", "search items per iteration (default: the optimizer's own)", intArg("--batch"))
+      .option("--samples <k>", "graphs per iteration (default: the optimizer's own)", intArg("--samples"))
+      .addOption(new Option("--objective <objective>", "what to maximise (default accuracy)").choices(["accuracy", "latency", "cost"]))
+      .option("--latency-limit <ms>", "with --objective latency: graphs slower than this mean latency rank below every graph within it", numberArg("--latency-limit"))
+      .option("--no-insights", "ablation: Agent-REINFORCE without the paper's insights")
+      .option("--random-init", "ablation: Agent-REINFORCE without probes, agent initialisation and pretest")
+      .option("--no-fuser", "ablation: no fuser role")
+      .option("--output-model <model>", "fix the output node's model (the paper's final-decision node)")
+      .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA)")
+      .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
+      .option("--cache <file>", "response cache file for real models (default .tts-graph/cache.sqlite)")
+      .option("--no-cache", "do not read or write the response cache")
+      .option("--json", "print one JSON document on stdout");
+
+  searchOptions(
+    program
+      .command("search")
+      .description("find the best collaboration graph for a task, pool and budget (Agent-REINFORCE with the rule agent by default)")
+      .addOption(new Option("--optimizer <name>", "search method (default agent-reinforce)").choices(["agent-reinforce", "reinforce", "random", "tpe", "evolution", "textgrad", "maas"]))
+      .option("--seed <n>", "seed of the search (default 0)", intArg("--seed"))
+      .option("--out <dir>", "output folder (default runs/<task>-<pool>-<optimizer>-b<budget>-s<seed>)"),
+  ).action(async (opts) => (await import("./commands/search.js")).searchCommand(opts, io));
+
+  searchOptions(
+    program
+      .command("compare")
+      .description("compare search methods over several seeds at equal search cost: mean true accuracy with spread, and the best graph found")
+      .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas")
+      .requiredOption("--seeds <n>", "runs per method (seeds 0 .. N-1)", intArg("--seeds"))
+      .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items")),
+  ).action(async (opts) => (await import("./commands/compare.js")).compareCommand(opts, io));
+
   return program;
 }

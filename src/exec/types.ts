@@ -27,6 +27,8 @@ export interface NodeTrace {
   sampleIndex: number;
   /** Served from the response cache. */
   cached: boolean;
+  /** The cache's verdict on this call; undefined when the call was not subject to a cache. */
+  cache?: "hit" | "miss" | undefined;
   /** Attempts made (1 when the first try succeeded). */
   attempts: number;
   warnings: string[];
@@ -41,7 +43,7 @@ export interface Trace {
   /** The output node's extracted answer. */
   answer: string | null;
   output: string;
-  /** null when the item errored: an error is never a wrong answer. */
+  /** null when the item errored (an error is never a wrong answer), or when it was run without grading. */
   correct: boolean | null;
   errored: boolean;
   error?: { code: string; message: string; node?: string } | undefined;

@@ -35,6 +35,8 @@ export interface CallRequest {
    * the k-th identical call gets index k, so caches keep them apart and seeded servers vary them.
    */
   sampleIndex: number;
+  /** Ask for output matching this JSON Schema where the server supports structured output (the optimizer agent's replies). */
+  responseFormat?: { name: string; schema: unknown } | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -46,6 +48,8 @@ export interface Usage {
   completionTokens: number | undefined;
   /** The server's own usage object, kept for debugging. */
   raw?: unknown;
+  /** Set by the usage-estimate middleware when it filled in a count the server did not report. */
+  estimated?: boolean | undefined;
 }
 
 export interface CallResult {
@@ -58,6 +62,10 @@ export interface CallResult {
   latencyMs: number;
   /** Settings the provider could not honour, and similar notes. */
   warnings: string[];
+  /** Attempts made, when the provider retries (1 when the first try succeeded). */
+  attempts?: number | undefined;
+  /** Set by the response-cache middleware: served from the cache, or looked up and missed. */
+  cache?: "hit" | "miss" | undefined;
 }
 
 /** Something that can run one model call. Throws {@link ProviderCallError} (or RetryError) on failure. */

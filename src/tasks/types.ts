@@ -54,6 +54,9 @@ export interface TaskItem {
 
 export type Split = "search" | "validation" | "test";
 
+/** The item ids of each split, in split order: what a run records so its splits can be checked. */
+export type SplitIds = Record<Split, string[]>;
+
 /** The result of grading one output. */
 export interface Grade {
   correct: boolean;
@@ -82,6 +85,8 @@ export interface Task {
   tokens: TaskTokens;
   /** Items of a split. Splits are seeded and stable; the same task and seed give the same ids. */
   items(split: Split): TaskItem[];
+  /** The ids of every split, for the run record (tasks read from data have it). */
+  splitIds?(): SplitIds;
   /**
    * Render a node's prompt. Tasks with an unusual format (e.g. the tiny models' arithmetic) supply
    * their own; otherwise the style's standard prompts are used.

@@ -1,0 +1,71 @@
+/**
+ * `tts-graph compare`: several search methods, several seeds, equal search cost. Prints the mean
+ * true accuracy of each method's chosen graph (simulator ground truth on simulated tasks, else the
+ * held-out test split) with its spread, and the best graph any method found.
+ */
+import { UserError } from "../../errors.js";
+import { createExecContext } from "../../exec/context.js";
+import { toMermaid } from "../../graph/render.js";
+import { runCompare, type CompareResult } from "../../search/compare.js";
+import { executorEvaluator } from "../../search/evaluator.js";
+import { OPTIMIZER_NAMES, optimizerInfo } from "../../search/optimizers/index.js";
+import { emit, table, type Io } from "../output.js";
+import { checkPoolForTask, configFrom, resolveParts, type SearchFlags } from "./search.js";
+
+export interface CompareOpts extends SearchFlags {
+  optimizers: string;
+  seeds: number;
+  /** Ground-truth items per graph on simulated tasks. */
+  truthItems?: number;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : "n/a");
+
+function text(r: CompareResult): string {
+  const rows = r.rows.map((x) => [x.optimizer, pct(x.mean), pct(x.std), `${pct(x.min)}-${pct(x.max)}`, pct(x.meanValidation), x.meanEvals.toFixed(0), x.meanUnits.toFixed(1)]);
+  const scored = r.scoredBy === "simulator" ? "simulator ground truth" : "held-out test accuracy";
+  const best = r.best;
+  return [
+    `${r.task} with ${r.pool}, budget ${r.budget.limit} ${r.budget.unit}, ${r.evals} graph-item evaluations per run, ${r.seeds} seed${r.seeds === 1 ? "" : "s"}; accuracy in % by ${scored}`,
+    "",
+    table(["optimizer", "mean", "std", "min-max", "validated", "evals", "units"], rows),
+    "",
+    `best graph found: ${pct(best.accuracy)}% by ${best.optimizer} (seed ${best.seed}), ${best.hash}, ${best.units.toFixed(1)} units`,
+    toMermaid(best.graph),
+  ].join("\n");
+}
+
+export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
+  const names = opts.optimizers
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new UserError(`--optimizers needs at least one of ${OPTIMIZER_NAMES.join(", ")}`, { code: "no_optimizers", source: "--optimizers" });
+  for (const n of names) optimizerInfo(n);
+  if (opts.seeds < 1) throw new UserError("--seeds must be at least 1", { code: "invalid_seeds", source: "--seeds" });
+  const base = configFrom({ ...opts, optimizer: names[0] });
+  checkPoolForTask(base);
+  for (const n of names) {
+    if (optimizerInfo(n).needsLlm && base.agent === "rules") {
+      throw new UserError(`the ${n} optimizer needs an LLM and none is configured: give --agent MODEL_ID (a pool model, or with --agent-url URL a model of an OpenAI-compatible endpoint)`, { code: "needs_llm", source: "--agent" });
+    }
+  }
+  const parts = resolveParts(base, opts.cache);
+  try {
+    const testEvaluator = parts.task.truth
+      ? undefined
+      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0 }));
+    const result = await runCompare({
+      optimizers: names,
+      seeds: opts.seeds,
+      base,
+      parts,
+      truthItems: opts.truthItems,
+      testEvaluator,
+      onRun: (run, done, total) => io.stderr(`[${done}/${total}] ${run.optimizer} seed ${run.seed}: ${pct(run.accuracy)}% (validated ${run.validation !== undefined ? pct(run.validation) + "%" : "n/a"}, ${run.evals} evaluations)\n`),
+    });
+    emit(io, opts.json, result, () => text(result));
+  } finally {
+    parts.cache?.close();
+  }
+}

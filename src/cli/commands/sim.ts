@@ -1,0 +1,110 @@
+/** `tts-graph sim truth|insights`: ground truth of a graph in a simulated world, and the paper's insights there. */
+import { UserError } from "../../errors.js";
+import { graphHash, loadGraphFile } from "../../graph/index.js";
+import type { FlopsSpec } from "../../cost/flops.js";
+import { resolvePool, resolveTask } from "../../resolve.js";
+import { BUILTIN_SIM_PROFILES, isSimTask, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { emit, table, type Io } from "../output.js";
+
+export interface TruthOpts {
+  task: string;
+  pool?: string;
+  items: number;
+  seed?: number;
+  json?: boolean;
+}
+
+export interface InsightsOpts {
+  task?: string;
+  items: number;
+  seed?: number;
+  json?: boolean;
+}
+
+function simTaskFor(spec: string, seed: number | undefined): SimTask {
+  if (!spec.startsWith("sim:")) {
+    throw new UserError(`"${spec}" is not a simulated task: expected sim:math, sim:mmlu, sim:humaneval or sim:PROFILE.json`, { code: "not_simulated", source: "--task" });
+  }
+  const task = resolveTask(spec, { seed });
+  if (!isSimTask(task)) throw new UserError(`"${spec}" did not resolve to a simulated task`, { code: "not_simulated", source: "--task" });
+  return task;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
+  const task = simTaskFor(opts.task, opts.seed);
+  let graph;
+  let modelMap: Map<string, string> | undefined;
+  let specs: Map<string, FlopsSpec> | undefined;
+  let pool = `the models of ${opts.task}`;
+  if (opts.pool !== undefined) {
+    const loaded = resolvePool(opts.pool);
+    pool = loaded.source;
+    graph = loadGraphFile(file, { models: loaded.pool.models.map((m) => m.id) });
+    modelMap = new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id]));
+    specs = new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }]));
+  } else {
+    graph = loadGraphFile(file, { models: task.world.models.map((m) => m.id) });
+  }
+  const t = task.truth(graph, { items: opts.items, modelMap, specs });
+  const value = { graph: file, hash: graphHash(graph), task: task.id, pool, seed: opts.seed ?? 0, ...t };
+  emit(io, opts.json, value, () =>
+    [
+      `graph ${file} (${value.hash}) on ${task.id}, world seed ${value.seed}: ${t.items} items`,
+      `accuracy: ${pct(t.accuracy)} ± ${(100 * t.stderr).toFixed(2)} points (standard error); 95% CI [${pct(t.low)}, ${pct(t.high)}]`,
+      `mean cost: ${t.meanFlops.toExponential(3)} FLOPs = ${t.meanUnits.toFixed(3)} budget units`,
+      `mean latency: ${t.meanLatencyMs.toFixed(0)} ms (critical path, simulated)`,
+      `node calls simulated: ${t.calls}`,
+    ].join("\n"),
+  );
+}
+
+function insightsText(t: TaskInsights): string {
+  const f = (x: number) => (100 * x).toFixed(1);
+  const lines = [`== ${t.task} (${t.items} items per point; a rise or fall counts from ${f(t.margin)} points)`, ""];
+  if (t.combinations.length > 0) {
+    lines.push("Insight 1, equal-budget model combinations (random graphs):");
+    lines.push(table(["combination", "units", "accuracy %", "± se"], t.combinations.map((c) => [c.label, c.units, f(c.accuracy), f(c.stderr)])));
+    lines.push(`best: ${t.bestCombination}`, "");
+  }
+  const curveTable = (name: string, curves: TaskInsights["width"]) => {
+    const xs = curves[0]?.points.map((p) => String(p.x)) ?? [];
+    return table([`${name} ->`, ...xs, "best", "interior"], curves.map((c) => [c.model, ...c.points.map((p) => f(p.accuracy)), c.best, c.interior ? "yes" : "no"]));
+  };
+  lines.push("Insight 2, accuracy % against width (w answers fused) and depth (a refinement chain of d calls):");
+  lines.push(curveTable("width", t.width), "", curveTable("depth", t.depth), "");
+  if (t.grid.length > 0) {
+    lines.push("Insight 3, best depth of w-wide layers for each width w:");
+    lines.push(table(["model", ...t.grid[0]!.widths.map((w) => `w=${w}`), "shrinks"], t.grid.map((g) => [g.model, ...g.bestDepth, g.shrinks ? "yes" : "no"])));
+  }
+  return lines.join("\n");
+}
+
+export function insightsCommand(opts: InsightsOpts, io: Io): void {
+  const specs = opts.task ? opts.task.split(",").map((s) => s.trim()).filter(Boolean) : BUILTIN_SIM_PROFILES.map((n) => `sim:${n}`);
+  const tasks = specs.map((s) => taskInsights(simTaskFor(s, opts.seed).world, { items: opts.items }));
+  const summary = summariseInsights(tasks);
+  const yes = (b: boolean | null) => (b === null ? "needs two tasks" : b ? "holds" : "does NOT hold");
+  emit(io, opts.json, { tasks, summary }, () =>
+    [
+      ...tasks.map(insightsText),
+      "",
+      `Insight 1 (the best combination differs by task): ${yes(summary.taskPreference.holds)}; best: ${Object.entries(summary.taskPreference.best)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+      `Insight 2 (interior optimum of width and of depth): ${yes(summary.interiorOptimum.holds)}${on(summary.interiorOptimum.tasks)}; width: ${fmtModels(summary.interiorOptimum.width)}; depth: ${fmtModels(summary.interiorOptimum.depth)}`,
+      `Insight 3 (best depth shrinks as width grows): ${yes(summary.depthShrinksWithWidth.holds)}${on(summary.depthShrinksWithWidth.tasks)}; ${fmtModels(summary.depthShrinksWithWidth.models)}`,
+    ].join("\n"),
+  );
+}
+
+function on(tasks: string[]): string {
+  return tasks.length > 0 ? ` on ${tasks.join(", ")}` : "";
+}
+
+function fmtModels(byTask: Record<string, string[]>): string {
+  return Object.entries(byTask)
+    .map(([t, ms]) => `${t}: ${ms.length ? ms.join(", ") : "none"}`)
+    .join("; ");
+}

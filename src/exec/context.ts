@@ -1,0 +1,99 @@
+/**
+ * The execution context: everything running graphs on a task needs, built once and shared by every
+ * evaluation (a search evaluates many graphs on the same items with one context, so providers,
+ * their connections, the cache and the global concurrency limit are reused).
+ */
+import type { CostModel } from "../cost/plan.js";
+import { unitFlopsFor } from "../cost/plan.js";
+import type { TaskTokens } from "../cost/tokens.js";
+import { Semaphore } from "../models/limiter.js";
+import type { Provider, ProviderResolver, SamplingParams } from "../models/provider.js";
+import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
+import type { Task } from "../tasks/types.js";
+import type { ResponseCache } from "./cache.js";
+import { withCache, withConcurrency, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
+
+/** Sampling settings shared by every node; the seed of each call is derived from the run seed and its sample index. */
+export type BaseSampling = Omit<SamplingParams, "seed">;
+
+export const DEFAULT_SAMPLING: BaseSampling = { temperature: 0.7, maxTokens: 1024 };
+export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Endpoint kinds whose responses are cached by default. The simulator is left out: its answers
+ * depend on the simulated world (profile and seed), which the cache key cannot see, and computing
+ * one is cheaper than a SQLite lookup.
+ */
+export const DEFAULT_CACHED_KINDS: readonly Endpoint["kind"][] = ["openai", "gguf"];
+
+export interface ExecContextOptions {
+  task: Task;
+  /** The pool's models. */
+  models: readonly ModelSpec[];
+  /** Raw providers per model (e.g. from `resolveProviders`); the context adds its middleware. */
+  providers: ProviderResolver;
+  /** Response cache, or null/undefined for none. */
+  cache?: ResponseCache | null | undefined;
+  /** Endpoint kinds to cache (default {@link DEFAULT_CACHED_KINDS}). */
+  cachedKinds?: readonly Endpoint["kind"][] | undefined;
+  /** Most model calls in flight at once, across items, nodes and graphs sharing this context. */
+  concurrency?: number | undefined;
+  /** Run seed: the sampling seed of every call derives from it. */
+  seed?: number | undefined;
+  sampling?: Partial<BaseSampling> | undefined;
+  /** Token constants for budget units (default: the task's). */
+  tokens?: TaskTokens | undefined;
+  /** Extra middleware, outermost first, applied outside the built-in ones. */
+  middleware?: ProviderMiddleware[] | undefined;
+  /** Cancels every call made through this context. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ExecContext {
+  readonly task: Task;
+  readonly models: ReadonlyMap<string, ModelSpec>;
+  readonly costModels: ReadonlyMap<string, CostModel>;
+  /** Providers with the context's middleware applied, one per model (memoized). */
+  readonly provider: (model: ModelSpec) => Provider;
+  readonly sampling: BaseSampling;
+  readonly seed: number;
+  readonly concurrency: number;
+  /** FLOPs of one budget unit (for mean units). */
+  readonly unitFlops: number;
+  readonly cache: ResponseCache | null;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Build a context. Providers are created lazily, the first time a model is called. */
+export function createExecContext(options: ExecContextOptions): ExecContext {
+  const models = new Map(options.models.map((m) => [m.id, m]));
+  const costModels = new Map(options.models.map((m) => [m.id, toCostModel(m)]));
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const limiter = new Semaphore(concurrency);
+  const cache = options.cache ?? null;
+  const cachedKinds = new Set(options.cachedKinds ?? DEFAULT_CACHED_KINDS);
+  const wrapped = new Map<string, Provider>();
+  const provider = (model: ModelSpec): Provider => {
+    let p = wrapped.get(model.id);
+    if (!p) {
+      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate()];
+      if (cache && cachedKinds.has(model.endpoint.kind)) chain.push(withCache(cache));
+      chain.push(withConcurrency(limiter));
+      p = wrapProvider(options.providers(model), ...chain);
+      wrapped.set(model.id, p);
+    }
+    return p;
+  };
+  const tokens = options.tokens ?? options.task.tokens;
+  return {
+    task: options.task,
+    models,
+    costModels,
+    provider,
+    sampling: { ...DEFAULT_SAMPLING, ...options.sampling },
+    seed: options.seed ?? 0,
+    concurrency,
+    unitFlops: unitFlopsFor({ models: costModels, tokens }),
+    cache,
+    signal: options.signal,
+  };
+}

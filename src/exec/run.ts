@@ -1,0 +1,244 @@
+/**
+ * Running a graph on one item. Nodes that cannot reach the output are dropped (as the cost plan
+ * drops them); the rest run level by level, the nodes of a level concurrently. Each node gets the
+ * question and its predecessors' outputs (with their extracted answers) and the prompt its task
+ * renders. A node whose call finally fails makes the item errored, never wrong, and nothing
+ * downstream of it runs.
+ */
+import { measuredEntry, sumEntries } from "../cost/ledger.js";
+import { criticalPath } from "../cost/plan.js";
+import { TtsGraphError, UserError } from "../errors.js";
+import { canonicalOrder, graphHash } from "../graph/canonical.js";
+import type { Graph } from "../graph/schema.js";
+import { adjacency, reachesOutput, topologicalOrder } from "../graph/topology.js";
+import { RetryError } from "../models/errors.js";
+import type { CallRequest, ChatMessage } from "../models/provider.js";
+import type { ModelSpec } from "../models/spec.js";
+import { renderPrompt } from "../tasks/prompts.js";
+import type { Reference, TaskItem } from "../tasks/types.js";
+import { streamKey } from "../util/rng.js";
+import type { ExecContext } from "./context.js";
+import type { NodeTrace, Trace } from "./types.js";
+import { estimatePromptTokens, estimateTextTokens } from "./usage.js";
+
+/** A graph analysed once for repeated runs: levels of useful nodes, predecessors, canonical ranks. */
+export interface PreparedGraph {
+  readonly graph: Graph;
+  readonly hash: string;
+  /** Node indices by level, each level sorted by canonical rank. Only nodes that reach the output. */
+  readonly levels: readonly (readonly number[])[];
+  /** Predecessor indices in edge-file order. */
+  readonly preds: readonly (readonly number[])[];
+  readonly outputIndex: number;
+  /** The model of each node. */
+  readonly specs: readonly ModelSpec[];
+}
+
+/** Options of a single run. */
+export interface RunOptions {
+  /** Keep each node's rendered prompt in the trace (default true). */
+  keepPrompts?: boolean | undefined;
+  /** Keep the text of non-output nodes (default true); the output text is always kept. */
+  keepText?: boolean | undefined;
+  /** Grade the output against the item's gold answer (default true); when false `correct` stays null. */
+  grade?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Check a graph against the context (acyclic, models in the pool) and analyse it for running. */
+export function prepareGraph(graph: Graph, ctx: Pick<ExecContext, "models">): PreparedGraph {
+  const adj = adjacency(graph);
+  const order = topologicalOrder(adj);
+  if (!order) throw new UserError("the graph has a cycle and cannot run", { code: "cycle" });
+  const outputIndex = adj.index.get(graph.output);
+  if (outputIndex === undefined) throw new UserError(`the graph's output "${graph.output}" is not one of its nodes`, { code: "no_output_node" });
+  const specs = graph.nodes.map((n, i) => {
+    const m = ctx.models.get(n.model);
+    if (!m) {
+      throw new UserError(`node "${n.id}" uses model "${n.model}", which is not in the pool (pool models: ${[...ctx.models.keys()].join(", ")})`, {
+        code: "unknown_model",
+        issues: [{ code: "unknown_model", path: `nodes[${i}].model`, message: `"${n.model}" is not in the pool` }],
+      });
+    }
+    return m;
+  });
+  const useful = reachesOutput(adj, graph.output);
+  const rank = new Array<number>(graph.nodes.length);
+  canonicalOrder(graph).forEach((v, r) => (rank[v] = r));
+  const level = new Array<number>(graph.nodes.length).fill(0);
+  for (const i of order) for (const p of adj.preds[i]!) level[i] = Math.max(level[i]!, level[p]! + 1);
+  const levels: number[][] = [];
+  graph.nodes.forEach((n, i) => {
+    if (useful.has(n.id)) (levels[level[i]!] ??= []).push(i);
+  });
+  const compact = levels.filter((l) => l !== undefined).map((l) => l.sort((a, b) => rank[a]! - rank[b]!));
+  return { graph, hash: graphHash(graph), levels: compact, preds: adj.preds, outputIndex, specs };
+}
+
+/** The sampling seed sent with a call: derived from the run seed and the sample index, a non-negative 31-bit integer. */
+export function samplingSeed(runSeed: number, sampleIndex: number): number {
+  return streamKey(runSeed, "sample", sampleIndex) >>> 1;
+}
+
+/**
+ * Counts identical calls (same model, same messages) in the order nodes are rendered. Messages are
+ * grouped by a cheap fingerprint (model and content lengths) and compared in full only within a
+ * group, so distinct nodes cost no string building.
+ */
+class SampleCounter {
+  private readonly groups = new Map<string, { messages: ChatMessage[]; count: number }[]>();
+
+  /** How many identical calls were seen before this one; records this one. */
+  next(model: string, messages: ChatMessage[]): number {
+    let fp = model;
+    for (const m of messages) fp += `|${m.role}:${m.content.length}`;
+    let group = this.groups.get(fp);
+    if (!group) this.groups.set(fp, (group = []));
+    const same = group.find((e) => e.messages.every((m, k) => m.role === messages[k]!.role && m.content === messages[k]!.content));
+    if (same) return same.count++;
+    group.push({ messages, count: 1 });
+    return 0;
+  }
+}
+
+function errorInfo(err: unknown): { code: string; message: string } {
+  if (TtsGraphError.isInstance(err)) return { code: err.code, message: err.message };
+  return { code: "provider_error", message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Run a graph on one item and grade the output. Throws only for user errors (bad graph, missing API
+ * key); a failed call makes the trace errored.
+ *
+ * A node's sample index counts the nodes before it with the same model and the same rendered
+ * messages, in the order (level, canonical rank). The order depends only on the graph's structure,
+ * so renaming or reordering the file changes no index; parallel identical nodes get 0, 1, 2, ...
+ * and so distinct cache entries and distinct sampling seeds.
+ */
+export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx: ExecContext, options: RunOptions = {}): Promise<Trace> {
+  const g = "levels" in graph ? graph : prepareGraph(graph, ctx);
+  const { task } = ctx;
+  const keepPrompts = options.keepPrompts ?? true;
+  const keepText = options.keepText ?? true;
+  const signal = options.signal ?? ctx.signal;
+  // Set up every provider that will run before calling any, so a configuration error stops the run cleanly.
+  const providers = new Map(g.levels.flat().map((i) => [i, ctx.provider(g.specs[i]!)]));
+  const done = new Map<number, NodeTrace>();
+  const fullText = new Map<number, string>();
+  const samples = new SampleCounter();
+  let failed: { node: string; code: string; message: string } | undefined;
+
+  for (const level of g.levels) {
+    const calls = level.map((i) => {
+      const node = g.graph.nodes[i]!;
+      const references: Reference[] = g.preds[i]!.map((p) => {
+        const pn = g.graph.nodes[p]!;
+        const text = fullText.get(p)!;
+        return { nodeId: pn.id, model: pn.model, role: pn.role, text, answer: done.get(p)!.answer };
+      });
+      const isOutput = i === g.outputIndex;
+      const messages = renderPrompt(task, { role: node.role, isOutput, item, references });
+      const sampleIndex = samples.next(node.model, messages);
+      let startMs = 0;
+      for (const p of g.preds[i]!) {
+        const t = done.get(p)!;
+        startMs = Math.max(startMs, t.startMs + t.latencyMs);
+      }
+      const request: CallRequest = {
+        model: g.specs[i]!,
+        messages,
+        role: node.role,
+        isOutput,
+        style: task.style,
+        taskId: task.id,
+        item: { id: item.id, question: item.question },
+        references,
+        sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
+        sampleIndex,
+        signal,
+      };
+      return { i, node, isOutput, messages, sampleIndex, startMs, request };
+    });
+
+    const traces = await Promise.all(
+      calls.map(async (c): Promise<NodeTrace> => {
+        const base = {
+          id: c.node.id,
+          model: c.node.model,
+          role: c.node.role,
+          isOutput: c.isOutput,
+          prompt: keepPrompts ? c.messages : ([] as ChatMessage[]),
+          sampleIndex: c.sampleIndex,
+          startMs: c.startMs,
+        };
+        try {
+          const r = await providers.get(c.i)!.generate(c.request);
+          const promptTokens = r.usage.promptTokens ?? estimatePromptTokens(c.messages);
+          const completionTokens = r.usage.completionTokens ?? estimateTextTokens(r.text);
+          const estimated = r.usage.estimated === true || r.usage.promptTokens === undefined || r.usage.completionTokens === undefined;
+          const entry = measuredEntry(ctx.costModels.get(c.node.model)!, promptTokens, completionTokens, estimated, r.latencyMs);
+          fullText.set(c.i, r.text);
+          return {
+            ...base,
+            text: keepText || c.isOutput ? r.text : "",
+            answer: task.extract(r.text, item),
+            promptTokens,
+            completionTokens,
+            estimated,
+            flops: entry.flops,
+            dollars: entry.dollars,
+            latencyMs: r.latencyMs,
+            finishReason: r.finishReason,
+            cached: r.cache === "hit",
+            ...(r.cache !== undefined ? { cache: r.cache } : {}),
+            attempts: r.attempts ?? 1,
+            warnings: r.warnings,
+          };
+        } catch (err) {
+          if (err instanceof UserError) throw err;
+          return {
+            ...base,
+            text: "",
+            answer: null,
+            promptTokens: 0,
+            completionTokens: 0,
+            estimated: false,
+            flops: 0,
+            dollars: undefined,
+            latencyMs: 0,
+            finishReason: "error",
+            cached: false,
+            attempts: err instanceof RetryError ? err.errors.length : 1,
+            warnings: [],
+            error: errorInfo(err),
+          };
+        }
+      }),
+    );
+    for (const [k, t] of traces.entries()) {
+      done.set(calls[k]!.i, t);
+      if (t.error && !failed) failed = { node: t.id, ...t.error };
+    }
+    if (failed) break;
+  }
+
+  const nodes = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+  const totals = sumEntries(nodes.filter((t) => !t.error).map((t) => ({ model: t.model, promptTokens: t.promptTokens, completionTokens: t.completionTokens, estimated: t.estimated, flops: t.flops, dollars: t.dollars, latencyMs: t.latencyMs })));
+  const latencyMs = criticalPath(g.graph, (i) => done.get(i)?.latencyMs ?? 0) ?? 0;
+  const common = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated };
+
+  if (failed) {
+    return { ...common, answer: null, output: "", correct: null, errored: true, error: { code: failed.code, message: failed.message, node: failed.node } };
+  }
+  const out = done.get(g.outputIndex)!;
+  const output = fullText.get(g.outputIndex)!;
+  if (options.grade === false) return { ...common, answer: out.answer, output, correct: null, errored: false };
+  try {
+    const grade = await task.grade(item, output);
+    return { ...common, answer: out.answer, output, correct: grade.correct, errored: false, ...(grade.reason !== undefined ? { gradeReason: grade.reason } : {}) };
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const e = errorInfo(err);
+    return { ...common, answer: out.answer, output, correct: null, errored: true, error: { code: "grade_failed", message: `grading failed: ${e.message}`, node: out.id } };
+  }
+}

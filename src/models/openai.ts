@@ -1,0 +1,203 @@
+/**
+ * The OpenAI-compatible provider (vLLM, SGLang, llama.cpp's server, Ollama's /v1, hosted APIs),
+ * through the official `openai` client. One call is one completion (no `n`): repeated samples are
+ * separate calls told apart by their sample index and seed. The client's own retries are off; ours
+ * (`withRetry`) decide retryability once, count attempts and honour Retry-After. Each endpoint has
+ * its own concurrency limit, held per attempt so a backoff wait does not block other calls.
+ * `latencyMs` is the wall-clock time of the attempt that succeeded: failed attempts and backoff waits
+ * are counted in `attempts`, not in latency, so a graph's latency does not depend on rate limits.
+ */
+import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { ProviderCallError, ProviderConfigError } from "./errors.js";
+import { Semaphore } from "./limiter.js";
+import { convertUsage, mapFinishReason, parseChatCompletion } from "./openai-response.js";
+import type { CallRequest, CallResult, Provider } from "./provider.js";
+import { withRetry, type RetryPolicy } from "./retry.js";
+import type { ModelSpec } from "./spec.js";
+
+export type OpenAIEndpoint = Extract<ModelSpec["endpoint"], { kind: "openai" }>;
+
+export interface OpenAIProviderOptions {
+  /** Where API keys are read from (default `process.env`). */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Overrides of the retry policy; the endpoint's `maxRetries` wins over `retry.maxRetries`. */
+  retry?: Partial<RetryPolicy> | undefined;
+  /** Per-attempt timeout when the endpoint sets none. */
+  timeoutMs?: number | undefined;
+  /** Requests in flight per endpoint when the endpoint sets none. */
+  concurrency?: number | undefined;
+  /** Injected `fetch`, e.g. to route through a proxy. */
+  fetch?: typeof fetch | undefined;
+}
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_ENDPOINT_CONCURRENCY = 8;
+/** Sent as the key to servers that need none; the variable named by `apiKeyEnv` overrides it. */
+const PLACEHOLDER_KEY = "no-key";
+
+/** The API key for an endpoint: the named variable (default OPENAI_API_KEY), else a placeholder for local servers. */
+export function apiKeyFor(modelId: string, endpoint: OpenAIEndpoint, env: NodeJS.ProcessEnv = process.env): string {
+  const name = endpoint.apiKeyEnv ?? "OPENAI_API_KEY";
+  const value = env[name];
+  if (value !== undefined && value !== "") return value;
+  if (endpoint.apiKeyEnv !== undefined) {
+    throw new ProviderConfigError(
+      `model "${modelId}": its endpoint reads the API key from the environment variable ${name}, which is not set; set ${name}, or remove apiKeyEnv from the pool entry if the server needs no key`,
+      `models.${modelId}.endpoint.apiKeyEnv`,
+    );
+  }
+  return PLACEHOLDER_KEY;
+}
+
+/** An `openai` client for an endpoint, with the client's own retries off. */
+export function openAIClient(modelId: string, endpoint: OpenAIEndpoint, options: OpenAIProviderOptions = {}): OpenAI {
+  return new OpenAI({
+    apiKey: apiKeyFor(modelId, endpoint, options.env),
+    baseURL: endpoint.baseURL,
+    maxRetries: 0,
+    timeout: endpoint.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    organization: null,
+    project: null,
+    ...(endpoint.headers ? { defaultHeaders: endpoint.headers } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+}
+
+/** Milliseconds from `retry-after-ms`, else `retry-after` (seconds or an HTTP date). */
+export function retryAfterMs(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const ra = headers.get("retry-after");
+  if (ra === null || ra.trim() === "") return undefined;
+  if (Number.isFinite(Number(ra))) return Math.max(0, Number(ra) * 1000);
+  const date = Date.parse(ra);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function bodyText(err: APIError): string | undefined {
+  if (err.error === undefined) return undefined;
+  return typeof err.error === "string" ? err.error : JSON.stringify(err.error);
+}
+
+function snippet(text: string, n = 200): string {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > n ? `${t.slice(0, n)}...` : t;
+}
+
+/** Turn whatever the client threw into a ProviderCallError with retryability decided. */
+function mapError(err: unknown, url: string, modelId: string, timedOut: boolean, timeoutMs: number): ProviderCallError {
+  if (err instanceof ProviderCallError) return err;
+  if (timedOut || err instanceof APIConnectionTimeoutError) {
+    return new ProviderCallError(`${modelId}: no response from ${url} within ${timeoutMs} ms`, { url, isRetryable: true, code: "timeout", cause: err });
+  }
+  if (err instanceof APIUserAbortError) {
+    return new ProviderCallError(`${modelId}: the call was cancelled`, { url, isRetryable: false, code: "aborted", cause: err });
+  }
+  if (err instanceof APIError && err.status !== undefined) {
+    const hint = err.status === 401 ? " (check the API key: set the variable named by the endpoint's apiKeyEnv, default OPENAI_API_KEY)" : err.status === 404 ? " (check the endpoint's baseURL and model name)" : "";
+    return new ProviderCallError(`${modelId}: ${url} answered HTTP ${err.status}: ${snippet(err.message)}${hint}`, {
+      url,
+      status: err.status,
+      ...(bodyText(err) !== undefined ? { responseBody: bodyText(err)! } : {}),
+      ...(retryAfterMs(err.headers) !== undefined ? { retryAfterMs: retryAfterMs(err.headers)! } : {}),
+      cause: err,
+    });
+  }
+  const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : "";
+  const message = err instanceof Error ? err.message : String(err);
+  return new ProviderCallError(`${modelId}: could not reach ${url}: ${message}${cause}`, { url, isRetryable: true, code: "connection", cause: err });
+}
+
+/** One attempt, no retries, no limit. */
+function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI, timeoutMs: number): Provider {
+  const url = `${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`;
+  return {
+    specificationVersion: "v1",
+    provider: "openai-compatible",
+    async generate(request: CallRequest): Promise<CallResult> {
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort(new Error("timeout"));
+      }, timeoutMs);
+      const onAbort = () => controller.abort(request.signal?.reason);
+      request.signal?.addEventListener("abort", onAbort, { once: true });
+      const started = performance.now();
+      try {
+        const s = request.sampling;
+        const response = await client.chat.completions
+          .create(
+            {
+              model: endpoint.model,
+              messages: request.messages,
+              temperature: s.temperature,
+              max_tokens: s.maxTokens,
+              ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+              ...(s.seed !== undefined ? { seed: s.seed } : {}),
+              ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
+            },
+            { signal: controller.signal, timeout: timeoutMs },
+          )
+          .asResponse();
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (err) {
+          throw new ProviderCallError(`${modelId}: the connection to ${url} broke while reading the response`, { url, status: response.status, isRetryable: true, code: "connection", cause: err });
+        }
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          const jsonType = /json/i.test(response.headers.get("content-type") ?? "");
+          throw new ProviderCallError(
+            `${modelId}: ${url} sent a response that is not valid JSON (${jsonType ? "truncated or corrupt" : `content-type ${response.headers.get("content-type") ?? "none"}`}): ${snippet(text) || "(empty body)"}`,
+            { url, status: response.status, responseBody: text, isRetryable: jsonType, code: "bad_response" },
+          );
+        }
+        const parsed = parseChatCompletion(data);
+        if (!parsed.ok) {
+          throw new ProviderCallError(`${modelId}: ${url} sent a chat completion of the wrong shape: ${parsed.reason}`, {
+            url,
+            status: response.status,
+            responseBody: text,
+            isRetryable: false,
+            code: "bad_response",
+          });
+        }
+        const choice = parsed.value.choices[0]!;
+        return {
+          text: choice.message.content,
+          finishReason: mapFinishReason(choice.finish_reason),
+          rawFinishReason: choice.finish_reason ?? undefined,
+          usage: convertUsage(parsed.value.usage),
+          latencyMs: performance.now() - started,
+          warnings: [],
+        };
+      } catch (err) {
+        throw mapError(err, url, modelId, timedOut, timeoutMs);
+      } finally {
+        clearTimeout(timer);
+        request.signal?.removeEventListener("abort", onAbort);
+      }
+    },
+  };
+}
+
+/** A provider for a pool model whose endpoint is OpenAI-compatible. */
+export function createOpenAIProvider(model: ModelSpec, options: OpenAIProviderOptions = {}): Provider {
+  const endpoint = model.endpoint;
+  if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);
+  const client = openAIClient(model.id, endpoint, options);
+  const timeoutMs = endpoint.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limit = new Semaphore(endpoint.concurrency ?? options.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY);
+  const attempt = singleAttempt(model.id, endpoint, client, timeoutMs);
+  const limited: Provider = {
+    specificationVersion: "v1",
+    provider: attempt.provider,
+    generate: (request) => limit.run(() => attempt.generate(request), request.signal),
+  };
+  return withRetry(limited, { ...options.retry, ...(endpoint.maxRetries !== undefined ? { maxRetries: endpoint.maxRetries } : {}) });
+}

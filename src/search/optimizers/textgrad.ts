@@ -1,0 +1,169 @@
+/**
+ * TextGrad-style baseline: an LLM edits graphs directly from their scores, with no insights and no
+ * initialisation (the first graphs are random). Each iteration it sees the graphs just evaluated and
+ * the best so far, and writes up to `samples` edited graphs; each is checked (schema, models, slots,
+ * acyclic, budget) and a rejected reply goes back to it with the problems listed. When it keeps
+ * failing, the iteration falls back to random mutations of the best graph, and the log says so.
+ */
+import { z } from "zod";
+import { UserError, type Issue } from "../../errors.js";
+import { extractJson } from "../../agent/update.js";
+import { MAX_REPLY_CHARS } from "../../agent/llm.js";
+import { repairMessage } from "../../agent/prompts.js";
+import { EdgeSchema, NodeSchema, GRAPH_FORMAT_VERSION, type Graph } from "../../graph/schema.js";
+import { safeParseGraph } from "../../graph/validate.js";
+import { topology } from "../../graph/topology.js";
+import { zodIssues } from "../../util/files.js";
+import type { ChatMessage } from "../../tasks/types.js";
+import { ProbGraph } from "../distribution.js";
+import { describeObjective } from "../objective.js";
+import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../types.js";
+import { BaseOptimizer, draftOf, mutate, sampleFeasible, usable } from "./common.js";
+
+export const GraphEditSchema = z
+  .object({
+    feedback: z.string().min(1).max(4000),
+    graphs: z
+      .array(z.object({ nodes: z.array(NodeSchema).min(1).max(64), edges: z.array(EdgeSchema).max(512), output: z.string().min(1) }).strict())
+      .min(1)
+      .max(8),
+  })
+  .strict();
+export type GraphEdit = z.infer<typeof GraphEditSchema>;
+
+export function graphEditJsonSchema(): unknown {
+  return z.toJSONSchema(GraphEditSchema, { io: "input" });
+}
+
+interface Seen {
+  graph: Graph;
+  batch: Score;
+  total: Score;
+}
+
+export class TextGrad extends BaseOptimizer {
+  readonly name = "textgrad";
+  readonly defaults = { samples: 4, batch: 6 };
+  private last: Seen[] = [];
+  private readonly best = new Map<string, Seen>();
+  private readonly start: ProbGraph;
+  private readonly maxAttempts: number;
+
+  constructor(ctx: OptimizerContext) {
+    super(ctx);
+    if (!ctx.llm) throw new UserError("the textgrad optimizer needs an LLM to edit graphs: give --agent MODEL_ID (a pool model or, with --agent-url, an OpenAI-compatible endpoint)", { code: "needs_llm", source: "--agent" });
+    this.start = ProbGraph.neutral(ctx.space, 0.5);
+    this.maxAttempts = Number(ctx.options.maxAttempts ?? 3);
+  }
+
+  async ask(req: AskRequest): Promise<AskBatch> {
+    const rng = this.rng(req.iteration, "textgrad");
+    if (this.last.length === 0) {
+      return { proposals: Array.from({ length: req.samples }, () => draftOf(sampleFeasible(this.start, rng), "sample")) };
+    }
+    const edited = await this.edit(req);
+    if (edited.length > 0) return { proposals: edited };
+    // Fallback: random local edits of the best graph so far.
+    const top = this.top();
+    const proposals: ProposalDraft[] = [];
+    for (let k = 0; k < req.samples; k++) {
+      const from = top ? this.ctx.space.fromGraph(top.graph) : undefined;
+      const g = from && "genome" in from ? mutate(this.ctx.space, from.genome, rng) : this.start.sample(rng);
+      proposals.push(draftOf(this.ctx.space.realise(g, rng) ?? sampleFeasible(this.start, rng), "mutation"));
+    }
+    return { proposals };
+  }
+
+  private top(): Seen | undefined {
+    return [...this.best.values()].filter((s) => Number.isFinite(s.total.utility)).sort((a, b) => b.total.utility - a.total.utility || b.total.items - a.total.items)[0];
+  }
+
+  private async edit(req: AskRequest): Promise<ProposalDraft[]> {
+    const space = this.ctx.space;
+    const base = editMessages(this.ctx, this.last, this.top(), req.samples);
+    let messages = base;
+    let lastReason = "";
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      let text: string;
+      try {
+        text = (await this.ctx.llm!.chat({ purpose: "edit", messages, jsonSchema: { name: "graph_edit", schema: graphEditJsonSchema() }, maxTokens: 4096, temperature: 0.2 })).text;
+      } catch (err) {
+        lastReason = `the agent call failed: ${(err as Error).message}`;
+        this.ctx.emit({ type: "agent.rejected", iteration: req.iteration, purpose: "edit", attempt, issues: [{ code: "call_failed", path: "", message: lastReason }], excerpt: "" });
+        continue;
+      }
+      const issues: Issue[] = [];
+      const drafts: ProposalDraft[] = [];
+      let feedback = "";
+      if (text.length > MAX_REPLY_CHARS) issues.push({ code: "reply_too_long", path: "", message: `the reply has ${text.length} characters; the limit is ${MAX_REPLY_CHARS}` });
+      else {
+        const json = extractJson(text);
+        if ("error" in json) issues.push({ code: "not_json", path: "", message: json.error });
+        else {
+          const r = GraphEditSchema.safeParse(json.value);
+          if (!r.success) issues.push(...zodIssues(r.error));
+          else {
+            feedback = r.data.feedback;
+            r.data.graphs.slice(0, req.samples).forEach((g, i) => {
+              const graph: Graph = { version: GRAPH_FORMAT_VERSION, nodes: g.nodes, edges: g.edges, output: g.output };
+              const parsed = safeParseGraph(graph, { models: [...new Set([...space.models, ...space.outModels])] });
+              if (!parsed.success) {
+                for (const is of parsed.issues.filter((x) => x.severity === "error")) issues.push({ ...is, path: `graphs[${i}].${is.path}` });
+                return;
+              }
+              const mapped = space.fromGraph(parsed.graph);
+              if ("problems" in mapped) {
+                for (const p of mapped.problems) issues.push({ code: "outside_space", path: `graphs[${i}]`, message: p });
+                return;
+              }
+              const check = space.check(parsed.graph);
+              if (!check.ok) {
+                issues.push({ code: "over_budget", path: `graphs[${i}]`, message: `graph ${i} ${check.reason ?? "is over budget"}` });
+                return;
+              }
+              drafts.push({ graph: space.toGraph(mapped.genome), genome: space.normalise(mapped.genome), origin: "llm-edit" });
+            });
+          }
+        }
+      }
+      if (issues.length === 0 && drafts.length > 0) {
+        this.ctx.emit({ type: "agent.feedback", iteration: req.iteration, agent: this.ctx.llm!.model, text: feedback });
+        return drafts;
+      }
+      if (issues.length === 0) issues.push({ code: "no_graphs", path: "graphs", message: "no usable graph in the reply" });
+      this.ctx.emit({ type: "agent.rejected", iteration: req.iteration, purpose: "edit", attempt, issues, excerpt: text.slice(0, 300) });
+      lastReason = issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message}`).join("; ");
+      messages = [...base, ...repairMessage(text.slice(0, 2000), issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message} [${i.code}]`))];
+    }
+    this.ctx.emit({ type: "agent.fallback", iteration: req.iteration, purpose: "edit", reason: `${this.maxAttempts} attempts failed (last: ${lastReason.slice(0, 500)}); random edits of the best graph are used` });
+    return [];
+  }
+
+  protected observe(results: EvalOutcome[]): void {
+    this.last = usable(results).map((r) => ({ graph: r.proposal.graph, batch: r.batch, total: r.total }));
+    for (const r of usable(results)) this.best.set(r.proposal.hash, { graph: r.proposal.graph, batch: r.batch, total: r.total });
+  }
+}
+
+function graphText(g: Graph): string {
+  const t = topology(g);
+  return `nodes ${g.nodes.map((n) => `${n.id}=${n.model}/${n.role}`).join(" ")}; edges ${g.edges.map(([a, b]) => `${a}->${b}`).join(" ") || "none"}; output ${g.output}; width ${t.width}, depth ${t.depth}`;
+}
+
+function editMessages(ctx: OptimizerContext, last: Seen[], top: Seen | undefined, k: number): ChatMessage[] {
+  const s = ctx.space;
+  const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a");
+  const lines = [
+    `You improve a collaboration graph of language models for the task "${ctx.task.id}" (${ctx.task.style}). Objective: ${describeObjective(ctx.objective)}. Budget: ${s.budget.limit} ${s.budget.unit} per query; graphs over it are rejected.`,
+    `A graph has nodes {id, model, role} with role "assistant" (answers, improving on its inputs) or "fuser" (condenses its inputs; needs an assistant input), edges [from, to] (from's answer goes into to's context; no cycles), and one output node with no successors. At most ${s.slots} nodes besides the output. Worker models: ${s.models.join(", ")}. Output models: ${s.outModels.join(", ")}${s.outputFixed ? " (fixed)" : ""}.`,
+    "",
+    "LAST ROUND (each graph on the same items):",
+    ...last.map((x) => `- ${pct(x.batch.utility)} on ${x.batch.items} items: ${graphText(x.graph)}`),
+  ];
+  if (top) lines.push(`BEST SO FAR: ${pct(top.total.utility)} over ${top.total.items} items: ${graphText(top.graph)}`);
+  lines.push("", `Write feedback on what to change and return ${k} edited graphs as JSON: {"feedback": "...", "graphs": [{"nodes": [{"id": "a", "model": "...", "role": "assistant"}], "edges": [["a", "out"]], "output": "out"}]}`);
+  return [
+    { role: "system", content: "You optimise multi-agent systems of language models. You answer with one JSON object and nothing else." },
+    { role: "user", content: lines.join("\n") },
+  ];
+}

@@ -1,0 +1,136 @@
+/**
+ * From a config and the resolved task, pool and providers to a runnable {@link SearchSetup}: the
+ * search space, the executor-backed evaluator and, when the agent is an LLM, its caller through
+ * the provider interface. Resolution of names (tasks, pools, providers) happens above this layer.
+ */
+import { UserError } from "../errors.js";
+import { createExecContext, type ResponseCache } from "../exec/index.js";
+import type { LoadedPool } from "../models/pool.js";
+import type { ModelSpec } from "../models/spec.js";
+import { toCostModel } from "../models/spec.js";
+import type { ProviderResolver } from "../models/provider.js";
+import type { Task } from "../tasks/types.js";
+import type { SearchConfig } from "./config.js";
+import { executorEvaluator } from "./evaluator.js";
+import type { AgentCaller, SearchSetup } from "./harness.js";
+import { optimizerInfo } from "./optimizers/index.js";
+import { SearchSpace } from "./space.js";
+import type { AgentChatRequest } from "./types.js";
+
+export interface ResolvedParts {
+  task: Task;
+  pool: LoadedPool;
+  providers: ProviderResolver;
+  cache?: ResponseCache | null | undefined;
+}
+
+/** The search space of a config. */
+export function buildSpace(config: SearchConfig, task: Task, pool: LoadedPool): SearchSpace {
+  const outputModel = config.space.outputModel ?? pool.pool.outputModel;
+  return new SearchSpace(
+    pool.pool.models.map(toCostModel),
+    { tokens: task.tokens },
+    { limit: config.budget, unit: config.budgetUnit },
+    { maxSlots: config.space.maxSlots, repair: config.space.repair, fuser: config.space.fuser, outputModel, models: config.space.models },
+  );
+}
+
+/** The model spec of the agent, from the pool or an OpenAI-compatible endpoint. */
+export function agentModel(config: SearchConfig, pool: LoadedPool): ModelSpec | undefined {
+  if (config.agent === "rules") {
+    if (config.agentUrl) throw new UserError("--agent-url needs --agent MODEL_ID (the model name at that endpoint)", { code: "agent_url_without_model", source: "--agent-url" });
+    return undefined;
+  }
+  if (config.agentUrl) {
+    return {
+      id: config.agent,
+      family: "agent",
+      params: 1,
+      layers: 1,
+      hidden: 1,
+      endpoint: { kind: "openai", baseURL: config.agentUrl, model: config.agent, ...(config.agentApiKeyEnv ? { apiKeyEnv: config.agentApiKeyEnv } : {}) },
+    };
+  }
+  const m = pool.pool.models.find((x) => x.id === config.agent);
+  if (!m) {
+    throw new UserError(`--agent ${config.agent}: not a model of the pool (${pool.pool.models.map((x) => x.id).join(", ")}); use "rules", a pool model, or --agent-url URL for an OpenAI-compatible endpoint`, { code: "unknown_agent", source: "--agent" });
+  }
+  return m;
+}
+
+/** The agent's LLM calls through the provider interface (outside the graph cache: the event log records them). */
+export function providerAgentCaller(model: ModelSpec, providers: ProviderResolver, seed: number): AgentCaller {
+  const provider = providers(model);
+  // Structured output is asked for until the server refuses it once (a 400 naming it).
+  let structured = model.endpoint.kind === "openai";
+  return {
+    model: model.id,
+    async call(req: AgentChatRequest) {
+      const last = [...req.messages].reverse().find((m) => m.role === "user")?.content ?? "";
+      const request = (withSchema: boolean) => ({
+        model,
+        messages: req.messages,
+        role: "assistant" as const,
+        isOutput: false,
+        style: "short" as const,
+        taskId: `agent:${req.purpose}`,
+        item: { id: `agent:${req.purpose}`, question: last },
+        references: [],
+        sampling: { temperature: req.temperature ?? 0.2, maxTokens: req.maxTokens ?? 4096, seed },
+        sampleIndex: 0,
+        ...(withSchema && req.jsonSchema ? { responseFormat: req.jsonSchema } : {}),
+      });
+      let r;
+      try {
+        r = await provider.generate(request(structured));
+      } catch (err) {
+        const e = err as { status?: number; message?: string; responseBody?: string };
+        if (!(structured && req.jsonSchema && e.status !== undefined && e.status >= 400 && e.status < 500 && /response_format|json_schema|structured/i.test(`${e.message ?? ""} ${e.responseBody ?? ""}`))) throw err;
+        structured = false;
+        r = await provider.generate(request(false));
+      }
+      return { text: r.text, promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens, latencyMs: r.latencyMs };
+    },
+  };
+}
+
+/** A runnable search from a config and resolved parts. Throws a user error (exit 2) for a bad combination. */
+export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchSetup {
+  const info = optimizerInfo(config.optimizer);
+  const model = agentModel(config, parts.pool);
+  if (info.needsLlm && !model) {
+    throw new UserError(`the ${config.optimizer} optimizer needs an LLM and none is configured: give --agent MODEL_ID (a pool model, or with --agent-url URL a model of an OpenAI-compatible endpoint)`, { code: "needs_llm", source: "--agent" });
+  }
+  if (config.objective.kind === "cost" && parts.pool.pool.models.some((m) => !m.pricing)) {
+    const missing = parts.pool.pool.models.filter((m) => !m.pricing).map((m) => m.id);
+    throw new UserError(`--objective cost needs a price for every model; ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no pricing in pool ${parts.pool.source}`, { code: "no_pricing", source: "--objective" });
+  }
+  const space = buildSpace(config, parts.task, parts.pool);
+  const ctx = createExecContext({
+    task: parts.task,
+    models: parts.pool.pool.models,
+    providers: parts.providers,
+    cache: config.cache ? parts.cache : null,
+    concurrency: config.concurrency,
+    seed: config.seed,
+  });
+  return {
+    space,
+    optimizer: info.factory,
+    optimizerName: config.optimizer,
+    seed: config.seed,
+    objective: config.objective,
+    task: parts.task,
+    pool: parts.pool.source,
+    evaluator: executorEvaluator(ctx),
+    agent: model ? providerAgentCaller(model, parts.providers, config.seed) : undefined,
+    evals: config.evals,
+    iterations: config.iterations,
+    samples: config.samples,
+    batch: config.batch,
+    selection: config.selection,
+    failureThreshold: config.failureThreshold,
+    optimizerOptions: config.optimizerOptions,
+    config,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The simulator as a {@link Provider}. It answers from the structured fields of a call (model, role,
+ * output flag, item id, each reference's model, answer and text length, sample index), never from the
+ * prompt wording and never from a gold answer: the world knows its own items. Its texts carry the
+ * answer in the task's format, with exactly the token counts it reports, so the executor, the ledger
+ * and the graders treat it like any server; only the latency is simulated instead of waited for.
+ */
+import type { CallRequest, CallResult, Provider } from "../models/provider.js";
+import { ProviderCallError } from "../models/errors.js";
+import { hashString } from "../util/rng.js";
+import { countTokens, renderOutput } from "./answers.js";
+import { callIdentity, callLatency, simulateCall, ROLE_ASSISTANT, ROLE_FUSER, type CallOutcome, type RefArrays } from "./behaviour.js";
+import { mix, type SimItem, type SimWorld } from "./world.js";
+
+/** The simulated model a pool model stands for: its endpoint's `profile`, else its id. */
+export function simModelId(model: CallRequest["model"]): string {
+  return model.endpoint.kind === "sim" ? (model.endpoint.profile ?? model.id) : model.id;
+}
+
+/** The text of an answer: a function of (item, model, answer, length) only, so equal answers read the same. */
+export function outputText(world: SimWorld, item: SimItem, modelHash: number, code: number, tokens: number): string {
+  const key = mix(mix(mix(item.key ^ 0x74657874, modelHash), code >>> 0), tokens);
+  return renderOutput(world.profile.task.style, world.answerString(item, code), tokens, key);
+}
+
+/** Keep the first `max` whitespace tokens of a text (a server stopping at max_tokens). */
+function truncateTokens(text: string, max: number): string {
+  const re = /\S+/g;
+  let end = 0;
+  for (let i = 0; i < max; i++) {
+    const m = re.exec(text);
+    if (!m) break;
+    end = m.index + m[0].length;
+  }
+  return text.slice(0, end);
+}
+
+class SimProvider implements Provider {
+  readonly specificationVersion = "v1" as const;
+  readonly provider = "sim";
+  private readonly out: CallOutcome = { code: 0, promptTokens: 0, completionTokens: 0 };
+
+  constructor(readonly world: SimWorld) {}
+
+  async generate(req: CallRequest): Promise<CallResult> {
+    const world = this.world;
+    if (req.signal?.aborted) throw new ProviderCallError("the call was aborted", { isRetryable: false, code: "aborted" });
+    const simId = simModelId(req.model);
+    const model = world.modelIndex(simId);
+    if (model === undefined) {
+      throw new ProviderCallError(`model "${simId}" is not in the simulated task ${world.profile.name} (it has ${world.models.map((m) => m.id).join(", ")})`, {
+        isRetryable: false,
+        code: "sim_unknown_model",
+      });
+    }
+    const index = world.parseItemId(req.item.id);
+    if (index === undefined) {
+      throw new ProviderCallError(`item "${req.item.id}" is not an item of the simulated task ${world.profile.name}; a simulated model only answers its own task's questions`, {
+        isRetryable: false,
+        code: "sim_unknown_item",
+      });
+    }
+    const item = world.item(index);
+    const n = req.references.length;
+    const refs: RefArrays = {
+      model: req.references.map((r) => hashString(r.model)),
+      code: req.references.map((r) => world.codeOf(item, r.answer)),
+      tokens: req.references.map((r) => countTokens(r.text)),
+    };
+    const role = req.role === "fuser" ? ROLE_FUSER : ROLE_ASSISTANT;
+    const identity = callIdentity(world, item, model, role, n, refs);
+    const out = simulateCall(world, item, model, role, n, refs, identity, req.sampleIndex, this.out);
+    let text = outputText(world, item, hashString(req.model.id), out.code, out.completionTokens);
+    let completionTokens = out.completionTokens;
+    let finishReason: CallResult["finishReason"] = "stop";
+    if (completionTokens > req.sampling.maxTokens) {
+      text = truncateTokens(text, req.sampling.maxTokens);
+      completionTokens = req.sampling.maxTokens;
+      finishReason = "length";
+    }
+    return {
+      text,
+      finishReason,
+      rawFinishReason: finishReason,
+      usage: { promptTokens: out.promptTokens, completionTokens },
+      latencyMs: callLatency(world, model, out.promptTokens, completionTokens),
+      warnings: [],
+    };
+  }
+}
+
+/** A provider backed by a simulated world. */
+export function simProvider(world: SimWorld): Provider {
+  return new SimProvider(world);
+}
+
+/**
+ * A provider for simulated models that answers in the world of each call's task (`taskId`), so one
+ * resolver serves whatever simulated task the executor runs. `worldFor` throws a user error for a
+ * task that is not simulated.
+ */
+export function simRoutingProvider(worldFor: (taskId: string) => SimWorld): Provider {
+  const providers = new Map<string, Provider>();
+  return {
+    specificationVersion: "v1",
+    provider: "sim",
+    async generate(req: CallRequest): Promise<CallResult> {
+      let p = providers.get(req.taskId);
+      if (!p) {
+        let world: SimWorld;
+        try {
+          world = worldFor(req.taskId);
+        } catch (err) {
+          throw new ProviderCallError(`model "${req.model.id}" is simulated and cannot answer task "${req.taskId}": ${(err as Error).message}`, {
+            isRetryable: false,
+            code: "sim_task_mismatch",
+            cause: err,
+          });
+        }
+        providers.set(req.taskId, (p = simProvider(world)));
+      }
+      return p.generate(req);
+    },
+  };
+}

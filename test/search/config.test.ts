@@ -1,0 +1,40 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadPoolFile } from "../../src/models/pool.js";
+import { loadSearchConfig, parseSearchConfig, searchConfigJsonSchema } from "../../src/search/config.js";
+import { UserError } from "../../src/errors.js";
+
+const EXAMPLES = fileURLToPath(new URL("../../examples/configs/", import.meta.url));
+
+describe("search config", () => {
+  it("defaults to Agent-REINFORCE with the rule agent on sim:math, sim:llama, budget 18, seed 0", () => {
+    const c = parseSearchConfig({});
+    expect([c.optimizer, c.agent, c.task, c.pool, c.budget, c.budgetUnit, c.seed]).toEqual(["agent-reinforce", "rules", "sim:math", "sim:llama", 18, "units", 0]);
+    expect(c.objective).toEqual({ kind: "accuracy" });
+    expect(c.selection).toEqual({ candidates: 4, items: 50, confidence: 0.95 });
+  });
+
+  it("reports every problem with its field", () => {
+    try {
+      parseSearchConfig({ budget: 0, optimizer: "annealing", selection: { items: -1 }, extra: true }, "my.yaml");
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError);
+      const paths = (err as UserError).issues.map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(["budget", "optimizer", "selection.items", ""]));
+      expect((err as UserError).format()).toMatch(/my\.yaml/);
+    }
+  });
+
+  it("loads every example config and pool", () => {
+    const files = readdirSync(EXAMPLES);
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) {
+      if (f.startsWith("pool-")) expect(loadPoolFile(join(EXAMPLES, f)).pool.models.length).toBeGreaterThan(0);
+      else expect(loadSearchConfig(join(EXAMPLES, f)).version).toBe(1);
+    }
+    expect(JSON.stringify(searchConfigJsonSchema())).toContain("optimizerOptions");
+  });
+});

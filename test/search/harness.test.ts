@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LoadedPool } from "../../src/models/pool.js";
+import { resolvePool } from "../../src/resolve.js";
+import { Journal, replayMemo } from "../../src/search/events.js";
+import { newRunStats, runSearch, selectionRounds } from "../../src/search/harness.js";
+import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
+import { simSetup } from "./helpers.js";
+
+describe("search harness", () => {
+  it("spends exactly the evaluation budget, probes, pretests and selection included", async () => {
+    const journal = new Journal();
+    const r = await runSearch(simSetup({ evals: 300 }), { sink: journal });
+    const e = r.cost.evals;
+    expect(e.total).toBe(300);
+    expect(e.probe + e.pretest + e.search + e.selection).toBe(300);
+    expect(e.probe).toBeGreaterThan(0);
+    expect(e.pretest).toBeGreaterThan(0);
+    expect(e.selection).toBe(2 * 10);
+    // Every fresh graph-item evaluation in the log is counted once.
+    const logged = journal.ofType("eval.batch").reduce((s, b) => s + b.items.length, 0);
+    expect(logged).toBe(300);
+    expect(r.cost.graphCalls).toBeGreaterThanOrEqual(300);
+    expect(r.cost.graphFlops).toBeGreaterThan(0);
+    expect(r.best.validation?.items).toBe(10);
+    expect(r.best.validation!.ci.low).toBeLessThanOrEqual(r.best.validation!.accuracy);
+    expect(r.pareto.length).toBeGreaterThan(0);
+  });
+
+  it("evaluates every graph of an iteration on the same items, each graph-item pair once", async () => {
+    const journal = new Journal();
+    await runSearch(simSetup({ optimizer: "random", evals: 200 }), { sink: journal });
+    let items: string[] = [];
+    const seen = new Set<string>();
+    for (const ev of journal.events) {
+      if (ev.type === "iteration.started") items = ev.items;
+      if (ev.type === "eval.batch") {
+        expect(items).toEqual(expect.arrayContaining(ev.items.map((o) => o.itemId)));
+        for (const o of ev.items) {
+          const key = `${ev.split}|${ev.hash}|${o.itemId}`;
+          expect(seen.has(key)).toBe(false);
+          seen.add(key);
+        }
+      }
+    }
+  });
+
+  it("resumes from a cut log to exactly the uninterrupted result, without re-running what the log holds", async () => {
+    const full = new Journal();
+    const fullStats = newRunStats();
+    const a = await runSearch(simSetup({ evals: 260, seed: 4 }), { sink: full, stats: fullStats });
+    for (const cut of [0.3, 0.8]) {
+      const partial = full.events.slice(0, Math.floor(full.events.length * cut));
+      const again = new Journal();
+      const stats = newRunStats();
+      const b = await runSearch(simSetup({ evals: 260, seed: 4 }), { sink: again, memo: replayMemo(partial), stats });
+      expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+      expect(again.events).toEqual(full.events);
+      expect(stats.replayedItems).toBeGreaterThan(0);
+      expect(stats.evaluatorCalls).toBeLessThan(fullStats.evaluatorCalls);
+    }
+  });
+
+  describe("with a model whose server fails", () => {
+    let server: TestServer;
+    let pool: LoadedPool;
+    beforeAll(async () => {
+      server = await startOpenAIServer({ handler: () => ({ kind: "status", status: 500, message: "boom" }) });
+      const sim = resolvePool("sim:llama");
+      pool = {
+        ...sim,
+        pool: {
+          ...sim.pool,
+          models: [...sim.pool.models, { id: "broken", family: "llama", params: 2e9, layers: 20, hidden: 2048, endpoint: { kind: "openai", baseURL: server.baseURL, model: "broken", maxRetries: 0 } }],
+        },
+      };
+    });
+    afterAll(() => server.close());
+
+    it("marks graphs whose items error as failed, never as wrong, and chooses a graph that runs", async () => {
+      const journal = new Journal();
+      const r = await runSearch(simSetup({ optimizer: "random", evals: 200 }, pool), { sink: journal });
+      const batches = journal.ofType("eval.batch");
+      const failed = batches.filter((b) => b.status === "failed");
+      expect(failed.length).toBeGreaterThan(0);
+      for (const b of failed) {
+        expect(b.items.every((o) => o.correct === null || !o.errored)).toBe(true);
+        expect(b.items.some((o) => o.errored && o.correct === null)).toBe(true);
+      }
+      expect(r.best.graph.nodes.some((n) => n.model === "broken")).toBe(false);
+      expect(server.chatRequests().length).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe("selection rounds", () => {
+  it("halves the candidates after the first validation round at the same total cost", () => {
+    expect(selectionRounds(4, 50, 1000)).toEqual([25, 50]);
+    expect(selectionRounds(5, 40, 1000)).toEqual([20, 33]);
+    expect(selectionRounds(2, 50, 1000)).toEqual([50]);
+    expect(selectionRounds(4, 50, 30)).toEqual([25, 5]);
+    expect(selectionRounds(0, 50, 100)).toEqual([]);
+  });
+
+  it("validates the finalists on more items than the others and reports the choice rule", async () => {
+    const journal = new Journal();
+    const r = await runSearch(simSetup({ evals: 500, selection: { candidates: 4, items: 20 } }), { sink: journal });
+    expect(r.cost.evals.selection).toBe(80);
+    const counts = r.candidates.map((c) => c.validation?.items ?? 0).sort((a, b) => a - b);
+    expect(counts).toEqual([10, 10, 30, 30]);
+    expect(r.best.validation!.items).toBe(30);
+    expect(r.selectionRule).toMatch(/highest 95% lower bound of validation accuracy among 2 finalists/);
+    expect(journal.ofType("selection")[0]!.chosen).toBe(r.best.hash);
+  });
+});
