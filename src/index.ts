@@ -28,3 +28,6 @@ export * from "./agent/index.js";
 export { wilson, type Proportion } from "./util/stats.js";
 export { Rng } from "./util/rng.js";
 export { VERSION } from "./version.js";
+export * from "./runs/index.js";
+export { writeReport, buildReport, BREAK_EVEN_DEFINITION, type ReportOptions, type ReportFiles, type BreakEven } from "./report/index.js";
+export { createServeHandler, listen, sumUsage, uniqueIds, graphModelName, HttpError, DEFAULT_MAX_BODY_BYTES, type ServedGraph, type ServeHandler, type ServeHandlerOptions, type ServedTrace, type ServedNodeTrace, type ChatUsage, type ListenOptions, type RunningServer, type OpenAIErrorBody } from "./serve/index.js";

@@ -94,6 +94,18 @@ export function buildProgram(io: Io): Command {
       .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)"),
   ).action(async (file: string, question: string, opts) => (await import("./commands/run.js")).runCommand(file, question, opts, io));
 
+  execOptions(
+    program
+      .command("serve")
+      .description("serve graphs as models of an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions) until SIGINT or SIGTERM")
+      .argument("<graph...>", "graph files (JSON); each is a model named by its graph name, else its file name")
+      .option("--task <task>", "answer in this task's format (prompts and answer extraction)")
+      .option("--style <style>", "answer in this style's format: math, number, choice, code, yesno, short (default short)")
+      .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)")
+      .option("--host <host>", "interface to listen on", "127.0.0.1")
+      .option("--port <n>", "port to listen on (0 picks a free port, printed at start)", intArg("--port"), 8080),
+  ).action(async (files: string[], opts) => (await import("./commands/serve.js")).serveCommand(files, opts, io));
+
   const models = program.command("models").description("inspect the models of a pool");
   models
     .command("probe")
@@ -163,19 +175,29 @@ export function buildProgram(io: Io): Command {
     program
       .command("search")
       .description("find the best collaboration graph for a task, pool and budget (Agent-REINFORCE with the rule agent by default)")
-      .addOption(new Option("--optimizer <name>", "search method (default agent-reinforce)").choices(["agent-reinforce", "reinforce", "random", "tpe", "evolution", "textgrad", "maas"]))
+      .addOption(new Option("--optimizer <name>", "search method (default agent-reinforce)").choices(["agent-reinforce", "reinforce", "random", "tpe", "evolution", "textgrad", "maas", "agent-reinforce-no-insights", "agent-reinforce-random-init", "agent-reinforce-no-fuser"]))
       .option("--seed <n>", "seed of the search (default 0)", intArg("--seed"))
-      .option("--out <dir>", "output folder (default runs/<task>-<pool>-<optimizer>-b<budget>-s<seed>)"),
+      .option("--out <dir>", "run folder (default runs/<task>-<pool>-<optimizer>-b<budget>-s<seed>); must be new, empty, or given with --force")
+      .option("--resume <dir>", "continue the interrupted run in this folder with its config.json (flags that change the result must match it)")
+      .option("--force", "start over in a folder that holds a run or other files (removes the run's own files only)"),
   ).action(async (opts) => (await import("./commands/search.js")).searchCommand(opts, io));
 
   searchOptions(
     program
       .command("compare")
       .description("compare search methods over several seeds at equal search cost: mean true accuracy with spread, and the best graph found")
-      .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas")
+      .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas; ablations agent-reinforce-no-insights, agent-reinforce-random-init, agent-reinforce-no-fuser")
       .requiredOption("--seeds <n>", "runs per method (seeds 0 .. N-1)", intArg("--seeds"))
       .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items")),
   ).action(async (opts) => (await import("./commands/compare.js")).compareCommand(opts, io));
+
+  program
+    .command("report")
+    .description("write a self-contained HTML report (charts, best graph, break-even, agent feedback, config) and a Markdown summary of a search run directory")
+    .argument("<run-dir>", "folder written by `tts-graph search --out DIR` (finished or not)")
+    .option("--out <file>", "HTML file to write (default RUN_DIR/report.html); the Markdown summary goes beside it with .md")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (dir: string, opts) => (await import("./commands/report.js")).reportCommand(dir, opts, io));
 
   return program;
 }

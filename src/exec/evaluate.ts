@@ -100,12 +100,13 @@ export async function evaluate(graph: Graph | PreparedGraph, items: readonly Tas
   let errored = 0;
   let fatal: unknown;
 
+  const runOptions: RunOptions = { ...options, signal: abort.signal };
   const worker = async () => {
     while (fatal === undefined && !abort.signal.aborted) {
       const k = next++;
       if (k >= items.length) return;
       try {
-        const trace = await runGraph(g, items[k]!, ctx, { ...options, signal: abort.signal });
+        const trace = await runGraph(g, items[k]!, ctx, runOptions);
         traces[k] = trace;
         doneCount++;
         if (trace.errored) errored++;

@@ -5,8 +5,7 @@
  * renders. A node whose call finally fails makes the item errored, never wrong, and nothing
  * downstream of it runs.
  */
-import { measuredEntry, sumEntries } from "../cost/ledger.js";
-import { criticalPath } from "../cost/plan.js";
+import { addEntry, measuredEntry, type LedgerTotals } from "../cost/ledger.js";
 import { TtsGraphError, UserError } from "../errors.js";
 import { canonicalOrder, graphHash } from "../graph/canonical.js";
 import type { Graph } from "../graph/schema.js";
@@ -122,9 +121,12 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   const keepText = options.keepText ?? true;
   const signal = options.signal ?? ctx.signal;
   // Set up every provider that will run before calling any, so a configuration error stops the run cleanly.
-  const providers = new Map(g.levels.flat().map((i) => [i, ctx.provider(g.specs[i]!)]));
-  const done = new Map<number, NodeTrace>();
-  const fullText = new Map<number, string>();
+  // Per-node arrays rather than maps: this runs once per node call, the executor's hot path.
+  const count = g.graph.nodes.length;
+  const providers = new Array<ReturnType<ExecContext["provider"]>>(count);
+  for (const level of g.levels) for (const i of level) providers[i] = ctx.provider(g.specs[i]!);
+  const done = new Array<NodeTrace | undefined>(count);
+  const fullText = new Array<string | undefined>(count);
   const samples = new SampleCounter();
   let failed: { node: string; code: string; message: string } | undefined;
 
@@ -133,15 +135,15 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const node = g.graph.nodes[i]!;
       const references: Reference[] = g.preds[i]!.map((p) => {
         const pn = g.graph.nodes[p]!;
-        const text = fullText.get(p)!;
-        return { nodeId: pn.id, model: pn.model, role: pn.role, text, answer: done.get(p)!.answer };
+        const text = fullText[p]!;
+        return { nodeId: pn.id, model: pn.model, role: pn.role, text, answer: done[p]!.answer };
       });
       const isOutput = i === g.outputIndex;
       const messages = renderPrompt(task, { role: node.role, isOutput, item, references });
       const sampleIndex = samples.next(node.model, messages);
       let startMs = 0;
       for (const p of g.preds[i]!) {
-        const t = done.get(p)!;
+        const t = done[p]!;
         startMs = Math.max(startMs, t.startMs + t.latencyMs);
       }
       const request: CallRequest = {
@@ -162,24 +164,23 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
 
     const traces = await Promise.all(
       calls.map(async (c): Promise<NodeTrace> => {
-        const base = {
-          id: c.node.id,
-          model: c.node.model,
-          role: c.node.role,
-          isOutput: c.isOutput,
-          prompt: keepPrompts ? c.messages : ([] as ChatMessage[]),
-          sampleIndex: c.sampleIndex,
-          startMs: c.startMs,
-        };
+        const prompt = keepPrompts ? c.messages : ([] as ChatMessage[]);
         try {
-          const r = await providers.get(c.i)!.generate(c.request);
+          const r = await providers[c.i]!.generate(c.request);
           const promptTokens = r.usage.promptTokens ?? estimatePromptTokens(c.messages);
           const completionTokens = r.usage.completionTokens ?? estimateTextTokens(r.text);
           const estimated = r.usage.estimated === true || r.usage.promptTokens === undefined || r.usage.completionTokens === undefined;
           const entry = measuredEntry(ctx.costModels.get(c.node.model)!, promptTokens, completionTokens, estimated, r.latencyMs);
-          fullText.set(c.i, r.text);
-          return {
-            ...base,
+          fullText[c.i] = r.text;
+          // One literal with a fixed shape (no spreads): cheaper to build on the hot path.
+          const trace: NodeTrace = {
+            id: c.node.id,
+            model: c.node.model,
+            role: c.node.role,
+            isOutput: c.isOutput,
+            prompt,
+            sampleIndex: c.sampleIndex,
+            startMs: c.startMs,
             text: keepText || c.isOutput ? r.text : "",
             answer: task.extract(r.text, item),
             promptTokens,
@@ -190,14 +191,22 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
             latencyMs: r.latencyMs,
             finishReason: r.finishReason,
             cached: r.cache === "hit",
-            ...(r.cache !== undefined ? { cache: r.cache } : {}),
+            // Undefined when the call was not subject to a cache (left out of JSON, as before).
+            cache: r.cache,
             attempts: r.attempts ?? 1,
             warnings: r.warnings,
           };
+          return trace;
         } catch (err) {
           if (err instanceof UserError) throw err;
           return {
-            ...base,
+            id: c.node.id,
+            model: c.node.model,
+            role: c.node.role,
+            isOutput: c.isOutput,
+            prompt,
+            sampleIndex: c.sampleIndex,
+            startMs: c.startMs,
             text: "",
             answer: null,
             promptTokens: 0,
@@ -215,27 +224,42 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
         }
       }),
     );
-    for (const [k, t] of traces.entries()) {
-      done.set(calls[k]!.i, t);
+    for (let k = 0; k < traces.length; k++) {
+      const t = traces[k]!;
+      done[calls[k]!.i] = t;
       if (t.error && !failed) failed = { node: t.id, ...t.error };
     }
     if (failed) break;
   }
 
-  const nodes = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
-  const totals = sumEntries(nodes.filter((t) => !t.error).map((t) => ({ model: t.model, promptTokens: t.promptTokens, completionTokens: t.completionTokens, estimated: t.estimated, flops: t.flops, dollars: t.dollars, latencyMs: t.latencyMs })));
-  const latencyMs = criticalPath(g.graph, (i) => done.get(i)?.latencyMs ?? 0) ?? 0;
+  // Nodes in file order; totals over the calls that succeeded, summed in that order.
+  const nodes: NodeTrace[] = [];
+  const totals: LedgerTotals = { calls: 0, promptTokens: 0, completionTokens: 0, flops: 0, dollars: undefined, latencyMs: 0, estimated: false, estimatedCalls: 0 };
+  // The critical path: every node's start is already the latest finish of its predecessors, and
+  // nodes that did not run finish no later than their predecessors, so it is the latest finish.
+  let latencyMs = 0;
+  for (let i = 0; i < count; i++) {
+    const t = done[i];
+    if (!t) continue;
+    nodes.push(t);
+    if (!t.error) addEntry(totals, t);
+    const finish = t.startMs + t.latencyMs;
+    if (finish > latencyMs) latencyMs = finish;
+  }
   const common = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated };
 
   if (failed) {
     return { ...common, answer: null, output: "", correct: null, errored: true, error: { code: failed.code, message: failed.message, node: failed.node } };
   }
-  const out = done.get(g.outputIndex)!;
-  const output = fullText.get(g.outputIndex)!;
+  const out = done[g.outputIndex]!;
+  const output = fullText[g.outputIndex]!;
   if (options.grade === false) return { ...common, answer: out.answer, output, correct: null, errored: false };
   try {
     const grade = await task.grade(item, output);
-    return { ...common, answer: out.answer, output, correct: grade.correct, errored: false, ...(grade.reason !== undefined ? { gradeReason: grade.reason } : {}) };
+    // The common case, built as one literal (no spreads): it runs once per item.
+    const trace: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer: out.answer, output, correct: grade.correct, errored: false };
+    if (grade.reason !== undefined) trace.gradeReason = grade.reason;
+    return trace;
   } catch (err) {
     if (err instanceof UserError) throw err;
     const e = errorInfo(err);

@@ -145,6 +145,9 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
         try {
           text = await response.text();
         } catch (err) {
+          if (timedOut) {
+            throw new ProviderCallError(`${modelId}: ${url} stalled while sending its response: not complete within ${timeoutMs} ms`, { url, status: response.status, isRetryable: true, code: "timeout", cause: err });
+          }
           throw new ProviderCallError(`${modelId}: the connection to ${url} broke while reading the response`, { url, status: response.status, isRetryable: true, code: "connection", cause: err });
         }
         let data: unknown;

@@ -51,14 +51,20 @@ export const SimEndpointSchema = z.object({ kind: z.literal("sim"), profile: z.s
 export const EndpointSchema = z.discriminatedUnion("kind", [OpenAIEndpointSchema, GgufEndpointSchema, SimEndpointSchema]);
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
+/** The fields every model description shares, real or simulated: its id, family and FLOPs spec. */
+export const modelIdentityShape = {
+  id: z.string().min(1).regex(/^[A-Za-z0-9_.:/-]+$/, "model ids use letters, digits and _ . : / - only"),
+  /** Models of one family make correlated mistakes. */
+  family: z.string().min(1),
+  /** Parameter count (e.g. 3e9). */
+  params: z.number().positive(),
+  layers: z.number().int().positive(),
+  hidden: z.number().int().positive(),
+};
+
 export const ModelSpecSchema = z
   .object({
-    id: z.string().min(1).regex(/^[A-Za-z0-9_.:/-]+$/, "model ids use letters, digits and _ . : / - only"),
-    family: z.string().min(1),
-    /** Parameter count (e.g. 3e9). */
-    params: z.number().positive(),
-    layers: z.number().int().positive(),
-    hidden: z.number().int().positive(),
+    ...modelIdentityShape,
     contextTokens: z.number().int().positive().optional(),
     pricing: PricingSchema.optional(),
     speed: SpeedSchema.optional(),

@@ -8,6 +8,7 @@ import type { ItemOutcome } from "./types.js";
 
 /** The compact outcome of one trace. */
 export function outcomeOf(t: Trace): ItemOutcome {
+  const retries = t.nodes.reduce((s, n) => s + Math.max(0, n.attempts - 1), 0);
   return {
     itemId: t.itemId,
     correct: t.errored ? null : t.correct,
@@ -16,6 +17,7 @@ export function outcomeOf(t: Trace): ItemOutcome {
     latencyMs: t.latencyMs,
     dollars: t.dollars,
     calls: t.nodes.length,
+    ...(retries > 0 ? { retries } : {}),
     ...(t.error ? { error: `${t.error.code}: ${t.error.message}`.slice(0, 300) } : {}),
   };
 }

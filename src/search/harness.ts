@@ -13,7 +13,7 @@ import { InternalError, UserError } from "../errors.js";
 import { graphHash, safeParseGraph, topology, type Graph } from "../graph/index.js";
 import type { TaskItem } from "../tasks/types.js";
 import { Rng } from "../util/rng.js";
-import { wilson, type Proportion } from "../util/stats.js";
+import { wilson, zFor, type Proportion } from "../util/stats.js";
 import { chatKey, type EvalSplit, type EventSink, type RecordedEvent, type ReplayMemo, type SearchEvent, EVENT_VERSION } from "./events.js";
 import { describeObjective, utilityOf, type Objective } from "./objective.js";
 import { empiricalBayesWithSd, PairedBook, pairedDifference, scoreOf } from "./score.js";
@@ -115,6 +115,10 @@ export interface SearchCost {
   evals: { total: number; probe: number; pretest: number; search: number; selection: number };
   /** Model calls made by the evaluated graphs. */
   graphCalls: number;
+  /** Retried attempts of those calls (rate limits, timeouts, server errors that later succeeded or not). */
+  graphRetries: number;
+  /** Graph-item evaluations whose calls finally failed: scored as errored, never as wrong. */
+  erroredItems: number;
   graphFlops: number;
   graphDollars: number | undefined;
   /** The optimizer agent's own LLM use, kept apart from the graphs' cost. */
@@ -179,6 +183,8 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
   const cost: SearchCost = {
     evals: { total: 0, probe: 0, pretest: 0, search: 0, selection: 0 },
     graphCalls: 0,
+    graphRetries: 0,
+    erroredItems: 0,
     graphFlops: 0,
     graphDollars: 0,
     agent: { calls: 0, failedCalls: 0, promptTokens: 0, completionTokens: 0, rejected: 0, fallbacks: 0 },
@@ -277,6 +283,8 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
     for (const o of ordered) known.set(o.itemId, o);
     for (const o of ordered) {
       cost.graphCalls += o.calls;
+      cost.graphRetries += o.retries ?? 0;
+      if (o.errored) cost.erroredItems++;
       cost.graphFlops += o.flops;
       cost.graphDollars = cost.graphDollars === undefined || o.dollars === undefined ? undefined : cost.graphDollars + o.dollars;
     }
@@ -405,9 +413,12 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
 
   // ---- Selection on held-out validation items ----
   const ranked = rankRecords(records, objective);
+  // What the search learnt about each graph, shrunk so a lucky batch counts for little.
+  const prior = searchEvidence(records);
   const chosenSet: GraphRecord[] = [];
   const finalists = optimizer.finalists?.() ?? [];
-  for (const f of finalists.slice(0, 1)) {
+  // An optimizer may name its own finalists (e.g. the graphs it measured most): they come first.
+  for (const f of finalists.slice(0, setup.selection.candidates)) {
     if (checkDraft(f, space)) continue;
     const h = graphHash(f.graph);
     let rec = records.get(h);
@@ -415,14 +426,15 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
       rec = { hash: h, graph: f.graph, origin: f.origin, search: new Map(), validation: new Map(), failed: false };
       records.set(h, rec);
     }
-    if (!rec.failed) chosenSet.push(rec);
+    if (!rec.failed && !chosenSet.includes(rec)) chosenSet.push(rec);
   }
   for (const r of ranked) {
     if (chosenSet.length >= setup.selection.candidates) break;
     if (!chosenSet.includes(r.rec)) chosenSet.push(r.rec);
   }
   if (chosenSet.length === 0) {
-    throw new UserError("every evaluated graph failed (too many errored items): no graph to choose; check the model endpoints", { code: "search_failed" });
+    const sample = [...records.values()].flatMap((r) => [...r.search.values()]).find((o) => o.error !== undefined)?.error;
+    throw new UserError(`every evaluated graph failed (too many errored items): no graph to choose; check the model endpoints${sample ? ` (an error seen: ${sample})` : ""}`, { code: "search_failed" });
   }
   // Two rounds of successive halving on validation items: every candidate on the first part, the
   // better half on the rest, for the same total as every candidate on `items`.
@@ -445,10 +457,10 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
     await flush();
     if (r < rounds.length - 1) {
       const keep = Math.max(1, Math.ceil(alive.length / 2));
-      alive = [...alive].sort((a, b) => lowerBoundUtility(b, objective, setup.selection.confidence) - lowerBoundUtility(a, objective, setup.selection.confidence) || (a.hash < b.hash ? -1 : 1)).slice(0, keep);
+      alive = [...alive].sort((a, b) => selectionUtility(b, objective, setup.selection.confidence, prior) - selectionUtility(a, objective, setup.selection.confidence, prior) || (a.hash < b.hash ? -1 : 1)).slice(0, keep);
     }
   }
-  const { best, rule, reports } = choose(chosenSet, alive, objective, space, setup.selection.confidence, used > 0);
+  const { best, rule, reports } = choose(chosenSet, alive, objective, space, setup.selection.confidence, used > 0, prior);
   emit({
     type: "selection",
     candidates: reports.map((r) => ({ hash: r.hash, search: r.search, validation: r.validation, versusBest: r.versusBest })),
@@ -577,30 +589,90 @@ export function selectionRounds(candidates: number, items: number, available: nu
   return [Math.min(first, available), Math.max(0, Math.min(second, available - first))].filter((n) => n > 0);
 }
 
-/** The objective's value with validation accuracy at the lower end of its confidence interval. */
-function lowerBoundUtility(rec: GraphRecord, objective: Objective, confidence: number): number {
+/** Pseudo-items of the pooled search accuracy each graph's search accuracy is shrunk with at selection. */
+const SEARCH_SHRINK = 8;
+
+/**
+ * Each graph's accuracy on its search items, shrunk toward the pooled accuracy of all graphs by
+ * {@link SEARCH_SHRINK} pseudo-items, with its standard error: a graph that topped one batch of six
+ * items gains little from it, one measured on a hundred items keeps nearly its own accuracy.
+ * (The empirical-Bayes estimates that rank graphs during the search are fine for ordering but can
+ * shrink every graph to nearly the same level, which would drown the validation items.)
+ */
+function searchEvidence(records: ReadonlyMap<string, GraphRecord>): Map<string, { mean: number; sd: number }> {
+  let c = 0;
+  let n = 0;
+  const own = new Map<string, { correct: number; graded: number }>();
+  for (const r of records.values()) {
+    if (r.failed) continue;
+    let rc = 0;
+    let rn = 0;
+    for (const o of r.search.values()) {
+      if (o.errored || o.correct === null) continue;
+      rn++;
+      if (o.correct) rc++;
+    }
+    own.set(r.hash, { correct: rc, graded: rn });
+    c += rc;
+    n += rn;
+  }
+  const pooled = n > 0 ? c / n : 0.5;
+  const out = new Map<string, { mean: number; sd: number }>();
+  for (const [h, o] of own) {
+    if (o.graded === 0) continue;
+    const mean = (o.correct + SEARCH_SHRINK * pooled) / (o.graded + SEARCH_SHRINK);
+    out.set(h, { mean, sd: Math.sqrt(Math.max(mean * (1 - mean), 0.01) / (o.graded + SEARCH_SHRINK)) });
+  }
+  return out;
+}
+
+/**
+ * A graph's accuracy from its validation items and, when given, its search estimate: two
+ * independent measurements combined by precision (normal approximation), with the lower end of the
+ * confidence interval. The search estimate is already shrunk toward the other graphs, so one lucky
+ * batch adds little, while a graph the search measured on a hundred items is not judged on a few
+ * dozen validation items alone. Without a search estimate it is the validation accuracy and its
+ * Wilson bound.
+ */
+export function combinedEstimate(validation: { correct: number; graded: number }, search: { mean: number; sd: number } | undefined, confidence: number): { mean: number; low: number } {
+  const { correct, graded } = validation;
+  if (!search || !Number.isFinite(search.mean) || !(search.sd > 0)) return { mean: graded > 0 ? correct / graded : NaN, low: wilson(correct, graded, confidence).low };
+  // Validation accuracy with one pseudo-item each way, so 0/n and n/n keep a finite variance.
+  const p = (correct + 1) / (graded + 2);
+  const precV = (graded + 2) / Math.max(p * (1 - p), 0.01);
+  const precS = 1 / (search.sd * search.sd);
+  const mean = (p * precV + search.mean * precS) / (precV + precS);
+  return { mean, low: mean - zFor(confidence) / Math.sqrt(precV + precS) };
+}
+
+/**
+ * The objective's value at the lower confidence bound of a graph's combined accuracy (validation,
+ * plus the search's estimate when given): between graphs of about the same accuracy, the one
+ * measured on more items is the safer choice.
+ */
+function selectionUtility(rec: GraphRecord, objective: Objective, confidence: number, prior?: ReadonlyMap<string, { mean: number; sd: number }>): number {
   const v = scoreOf([...rec.validation.values()], objective);
   const graded = v.items - v.errored;
   if (graded === 0 || v.errored / Math.max(1, v.items) > 0.5) return -Infinity;
-  const low = wilson(v.correct, graded, confidence).low;
-  const u = utilityOf(objective, { accuracy: low, meanLatencyMs: v.meanLatencyMs, meanDollars: v.meanDollars });
+  const est = combinedEstimate({ correct: v.correct, graded }, prior?.get(rec.hash), confidence);
+  const u = utilityOf(objective, { accuracy: est.low, meanLatencyMs: v.meanLatencyMs, meanDollars: v.meanDollars });
   return Number.isFinite(u) ? u : -Infinity;
 }
 
 /**
- * The choice, on validation items only (search scores carry the search's own selection bias): the
- * finalist whose validation accuracy has the highest lower confidence bound, through the objective.
- * With equal item counts that is the best validation accuracy; with errored items it prefers the
- * better-supported graph. Ties go to the graph with more search evidence.
+ * The choice: the finalist with the highest lower confidence bound of its accuracy, through the
+ * objective, from its validation items combined with its shrunk search accuracy (raw search scores of graphs seen on a few
+ * items carry the search's own selection bias; shrunk, they carry little). Ties go to the graph
+ * with more search evidence.
  */
-function choose(set: GraphRecord[], finalists: GraphRecord[], objective: Objective, space: SearchSpace, confidence: number, validated: boolean): { best: CandidateReport; rule: string; reports: CandidateReport[] } {
+function choose(set: GraphRecord[], finalists: GraphRecord[], objective: Objective, space: SearchSpace, confidence: number, validated: boolean, prior?: ReadonlyMap<string, { mean: number; sd: number }>): { best: CandidateReport; rule: string; reports: CandidateReport[] } {
   const reports = set.map((r) => report(r, objective, space, confidence));
-  const scored = finalists.filter((r) => Number.isFinite(lowerBoundUtility(r, objective, confidence)));
+  const scored = finalists.filter((r) => Number.isFinite(selectionUtility(r, objective, confidence, prior)));
   if (!validated || scored.length === 0) {
     return { best: reports[0]!, rule: "best on search items (no validation items could be scored)", reports };
   }
   const best = scored.reduce((a, b) => {
-    const d = lowerBoundUtility(b, objective, confidence) - lowerBoundUtility(a, objective, confidence);
+    const d = selectionUtility(b, objective, confidence, prior) - selectionUtility(a, objective, confidence, prior);
     return d > 0 || (d === 0 && b.search.size > a.search.size) ? b : a;
   });
   for (const r of reports) {
@@ -612,7 +684,7 @@ function choose(set: GraphRecord[], finalists: GraphRecord[], objective: Objecti
   const n = bestReport.validation!.items;
   const conf = Math.round(confidence * 100);
   const rule =
-    `highest ${conf}% lower bound of validation accuracy among ${finalists.length} finalist${finalists.length === 1 ? "" : "s"} (of ${set.length} candidates, halved after the first validation round); ${n} validation items` +
+    `highest ${conf}% lower bound of accuracy (validation items combined with the shrunk search accuracy) among ${finalists.length} finalist${finalists.length === 1 ? "" : "s"} (of ${set.length} candidates, halved after the first validation round); ${n} validation items` +
     (tied > 0 ? `; ${tied} other candidate${tied === 1 ? " is" : "s are"} within the ${conf}% paired interval of it` : "; ahead of every other candidate beyond the paired interval");
   return { best: bestReport, rule, reports };
 }

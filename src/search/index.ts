@@ -8,6 +8,7 @@ export { scoreOf, shrunkAccuracy, pairedDifference, PairedBook, empiricalBayes }
 export {
   runSearch,
   checkDraft,
+  combinedEstimate,
   newRunStats,
   AgentCallError,
   type Evaluator,

@@ -105,7 +105,7 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
     const missing = parts.pool.pool.models.filter((m) => !m.pricing).map((m) => m.id);
     throw new UserError(`--objective cost needs a price for every model; ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no pricing in pool ${parts.pool.source}`, { code: "no_pricing", source: "--objective" });
   }
-  const space = buildSpace(config, parts.task, parts.pool);
+  const space = buildSpace(info.space ? { ...config, space: { ...config.space, ...info.space } } : config, parts.task, parts.pool);
   const ctx = createExecContext({
     task: parts.task,
     models: parts.pool.pool.models,

@@ -91,7 +91,7 @@ export class SearchSpace {
     this.repair = options.repair ?? "drop-smallest";
     this.fuser = options.fuser ?? true;
     if (options.outputModel !== undefined && !this.specs.has(options.outputModel)) {
-      throw new UserError(`search space: output model "${options.outputModel}" is not in the pool`, { code: "unknown_model" });
+      throw new UserError(`output model "${options.outputModel}" is not in the pool (${pool.map((m) => m.id).join(", ")}): give --output-model (or space.outputModel in the config, or outputModel in the pool file) one of those ids`, { code: "unknown_model", source: "--output-model" });
     }
     this.outputFixed = options.outputModel !== undefined;
 

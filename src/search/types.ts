@@ -37,6 +37,8 @@ export interface ItemOutcome {
   dollars: number | undefined;
   /** Model calls made (the graph's nodes that ran). */
   calls: number;
+  /** Attempts beyond the first of those calls (absent when none were retried). */
+  retries?: number | undefined;
   error?: string | undefined;
 }
 

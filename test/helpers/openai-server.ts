@@ -46,6 +46,11 @@ export type Behaviour =
       delayMs?: number;
       /** Streaming only: delay between chunks. */
       chunkDelayMs?: number;
+      /**
+       * Plain JSON only: send the headers and the first half of the body at once, the rest after this
+       * delay (a server that stalls in the middle of a response).
+       */
+      bodyDelayMs?: number;
     }
   /** An error status with an OpenAI-shaped error body (429, 500, 503, 400...). */
   | { kind: "status"; status: number; message?: string; headers?: Record<string, string> }
@@ -206,14 +211,24 @@ export async function startOpenAIServer(options: TestServerOptions = {}): Promis
       return;
     }
 
-    sendJson(res, 200, {
+    const completion = {
       id,
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
       model,
       choices: Array.from({ length: n }, (_, index) => ({ index, message: { role: "assistant", content: text }, finish_reason: finish })),
       ...(usage ? { usage } : {}),
-    });
+    };
+    if (!behaviour.bodyDelayMs) {
+      sendJson(res, 200, completion);
+      return;
+    }
+    const json = JSON.stringify(completion);
+    const half = Math.floor(json.length / 2);
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json).toString() });
+    res.write(json.slice(0, half));
+    await sleep(behaviour.bodyDelayMs);
+    if (!res.destroyed) res.end(json.slice(half));
   }
 
   const server: Server = createServer((req, res) => {

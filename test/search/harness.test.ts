@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoadedPool } from "../../src/models/pool.js";
 import { resolvePool } from "../../src/resolve.js";
 import { Journal, replayMemo } from "../../src/search/events.js";
-import { newRunStats, runSearch, selectionRounds } from "../../src/search/harness.js";
+import { combinedEstimate, newRunStats, runSearch, selectionRounds } from "../../src/search/harness.js";
+import type { ProposalDraft } from "../../src/search/types.js";
+import { wilson } from "../../src/util/stats.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
 import { simSetup } from "./helpers.js";
 
@@ -108,7 +110,58 @@ describe("selection rounds", () => {
     const counts = r.candidates.map((c) => c.validation?.items ?? 0).sort((a, b) => a - b);
     expect(counts).toEqual([10, 10, 30, 30]);
     expect(r.best.validation!.items).toBe(30);
-    expect(r.selectionRule).toMatch(/highest 95% lower bound of validation accuracy among 2 finalists/);
+    expect(r.selectionRule).toMatch(/highest 95% lower bound of accuracy \(validation items combined with the shrunk search accuracy\) among 2 finalists/);
     expect(journal.ofType("selection")[0]!.chosen).toBe(r.best.hash);
+  });
+});
+
+describe("final choice with the search's evidence", () => {
+  it("without a search estimate it is the validation accuracy and its Wilson bound", () => {
+    const e = combinedEstimate({ correct: 30, graded: 50 }, undefined, 0.95);
+    expect(e.mean).toBeCloseTo(0.6, 12);
+    expect(e.low).toBeCloseTo(wilson(30, 50, 0.95).low, 12);
+  });
+
+  it("a graph the search measured well beats one that only did slightly better on validation", () => {
+    // 49/75 vs 51/75 on validation; the first was 0.66 +- 0.04 in the search, the second 0.60 +- 0.08.
+    const solid = combinedEstimate({ correct: 49, graded: 75 }, { mean: 0.66, sd: 0.04 }, 0.95);
+    const lucky = combinedEstimate({ correct: 51, graded: 75 }, { mean: 0.6, sd: 0.08 }, 0.95);
+    expect(solid.mean).toBeGreaterThan(lucky.mean);
+    expect(49 / 75).toBeLessThan(51 / 75);
+  });
+
+  it("search evidence narrows the interval and pulls the estimate toward the search's", () => {
+    const alone = combinedEstimate({ correct: 40, graded: 60 }, undefined, 0.95);
+    const agreeing = combinedEstimate({ correct: 40, graded: 60 }, { mean: 40 / 60, sd: 0.05 }, 0.95);
+    const worse = combinedEstimate({ correct: 40, graded: 60 }, { mean: 0.5, sd: 0.05 }, 0.95);
+    expect(agreeing.low).toBeGreaterThan(alone.low);
+    expect(worse.mean).toBeLessThan(agreeing.mean);
+    expect(worse.mean).toBeGreaterThan(0.5);
+  });
+
+  it("takes the optimizer's own finalists first, up to the candidate count", async () => {
+    const base = simSetup({ optimizer: "random", evals: 300, selection: { candidates: 3, items: 10 } });
+    const named: ProposalDraft[] = [];
+    const r = await runSearch({
+      ...base,
+      optimizer: (ctx) => {
+        const inner = base.optimizer(ctx);
+        return {
+          name: inner.name,
+          defaults: inner.defaults,
+          ask: async (req) => {
+            const b = await inner.ask(req);
+            // Name the first three distinct graphs of the first iteration, latest first.
+            if (named.length === 0) for (const d of b.proposals) if (!named.some((x) => JSON.stringify(x.graph) === JSON.stringify(d.graph))) named.push(d);
+            return b;
+          },
+          tell: (res) => inner.tell(res),
+          finalists: () => [...named].reverse(),
+        };
+      },
+    });
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    const want = [...named].reverse().slice(0, 3).map((d) => JSON.stringify(d.graph));
+    expect(r.candidates.map((c) => JSON.stringify(c.graph))).toEqual(want);
   });
 });

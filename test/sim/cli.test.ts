@@ -29,9 +29,11 @@ describe("tts-graph sim", () => {
   it("truth prints a readable summary", async () => {
     const r = await runCli(["sim", "truth", "examples/graphs/chain.json", "--task", "sim:mmlu", "--items", "2000"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/accuracy: \d+\.\d% ± \d\.\d\d points \(standard error\); 95% CI \[/);
-    expect(r.stdout).toMatch(/budget units/);
-    expect(r.stdout).toMatch(/node calls simulated: 6000/);
+    expect(r.stdout).toMatch(/^graph examples\/graphs\/chain\.json \(\w+\) on sim:mmlu with the models of sim:mmlu, world seed 0$/m);
+    expect(r.stdout).toMatch(/^measure +value$/m);
+    expect(r.stdout).toMatch(/^accuracy +\d+\.\d% ± \d\.\d\d points \(standard error\); 95% CI \[\d+\.\d%, \d+\.\d%\]$/m);
+    expect(r.stdout).toMatch(/^mean cost +\d\.\d{3}e\+\d+ FLOPs = \d+\.\d{3} budget units$/m);
+    expect(r.stdout).toMatch(/^node calls +6000 simulated$/m);
   });
 
   it("truth rejects a task that is not simulated, a model the pool lacks, and a bad profile, with exit 2", async () => {

@@ -99,6 +99,7 @@ describe("profile validation", () => {
     ["choice style without choices", (p) => ({ ...p, task: { ...p.task, style: "choice", wrongAnswers: { ...p.task.wrongAnswers, unique: 0 } } }), /task\.choices/],
     ["one-off answers in choice style", (p) => ({ ...p, task: { ...p.task, style: "choice", choices: 5, wrongAnswers: { ...p.task.wrongAnswers, plausible: 4, unique: 0.3 } } }), /task\.wrongAnswers\.unique/],
     ["a wrong version", (p) => ({ ...p, version: 2 }), /version/],
+    ["fusers that elaborate more than writers", (p) => ({ ...p, behaviour: { ...p.behaviour, elaboration: { assistant: 0.2, fuser: 0.5 } } }), /behaviour\.elaboration\.fuser.*must not exceed elaboration\.assistant/],
   ];
 
   it.each(cases)("%s is a user error naming the file and the field", (name, mutate, field) => {

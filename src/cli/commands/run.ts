@@ -16,14 +16,15 @@ export interface RunOpts extends ExecOpts {
 }
 
 /** The task whose prompts and answer format the question is asked in: `--task`, else a bare style. */
-function taskFor(opts: RunOpts): Task {
+export function taskFor(opts: RunOpts): Task {
   if (opts.task !== undefined && opts.style !== undefined) throw new UserError("give --task or --style, not both", { code: "usage", source: "--style" });
   if (opts.task !== undefined) return resolveTask(opts.task, { dataDir: opts.data, seed: opts.seed });
   const style = checkStyle(opts.style ?? "short");
   return createTask({ id: `style:${style}`, style, load: () => [] });
 }
 
-function findItem(task: Task, question: string): TaskItem | undefined {
+/** The task item a question names, by id or by its exact text. */
+export function findItem(task: Task, question: string): TaskItem | undefined {
   for (const split of SPLITS) {
     const found = task.items(split).find((i) => i.id === question || i.question === question);
     if (found) return found;

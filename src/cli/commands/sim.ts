@@ -51,13 +51,23 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
   const value = { graph: file, hash: graphHash(graph), task: task.id, pool, seed: opts.seed ?? 0, ...t };
   emit(io, opts.json, value, () =>
     [
-      `graph ${file} (${value.hash}) on ${task.id}, world seed ${value.seed}: ${t.items} items`,
-      `accuracy: ${pct(t.accuracy)} ± ${(100 * t.stderr).toFixed(2)} points (standard error); 95% CI [${pct(t.low)}, ${pct(t.high)}]`,
-      `mean cost: ${t.meanFlops.toExponential(3)} FLOPs = ${t.meanUnits.toFixed(3)} budget units`,
-      `mean latency: ${t.meanLatencyMs.toFixed(0)} ms (critical path, simulated)`,
-      `node calls simulated: ${t.calls}`,
+      `graph ${file} (${value.hash}) on ${task.id} with ${pool}, world seed ${value.seed}`,
+      "",
+      keyValues([
+        ["items", `${t.items} (fresh population items, never a split's)`],
+        ["accuracy", `${pct(t.accuracy)} ± ${(100 * t.stderr).toFixed(2)} points (standard error); 95% CI [${pct(t.low)}, ${pct(t.high)}]`],
+        ["mean cost", `${t.meanFlops.toExponential(3)} FLOPs = ${t.meanUnits.toFixed(3)} budget units`],
+        ["mean latency", `${t.meanLatencyMs.toFixed(0)} ms (critical path, simulated)`],
+        ["node calls", `${t.calls} simulated`],
+      ]),
     ].join("\n"),
   );
+}
+
+/** A two-column table of labels and values, both left-aligned. */
+function keyValues(rows: [string, string][]): string {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return [`${"measure".padEnd(w)}  value`, `${"-".repeat(w)}  ${"-".repeat(5)}`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`)].join("\n");
 }
 
 function insightsText(t: TaskInsights): string {

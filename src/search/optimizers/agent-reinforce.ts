@@ -12,6 +12,10 @@
  *    agent turns the scores into feedback and a bounded update of the logits, validated before it is
  *    applied. Graphs are ranked by empirical-Bayes accuracy paired to the most-evaluated graph, so a
  *    newcomer's lucky batch does not displace a graph measured on many items.
+ * 5. Polish and select: the last share of the search budget re-measures the best two graphs side by
+ *    side on fresh items instead of sampling new ones, and the finalists offered to the selection are
+ *    the best by estimate minus a posterior standard deviation among well-measured graphs, so the
+ *    validation items decide between graphs the search knows well.
  *
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
@@ -58,6 +62,12 @@ export interface AgentReinforceOptions {
   polishElites: number;
   /** Rank graphs by their estimate minus this many posterior standard deviations (0: by the estimate). */
   caution: number;
+  /** Graphs offered to the final selection: the best by estimate minus `finalCaution` posterior sds. */
+  finalists: number;
+  /** Posterior sds subtracted when choosing finalists, so a graph seen on a lucky handful of items does not displace a well-measured one. */
+  finalCaution: number;
+  /** Graded search items a graph needs to be a finalist (or re-measured in the polish), while enough graphs have them. */
+  finalItems: number;
 }
 
 export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
@@ -73,9 +83,12 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   estimator: "eb",
   keepSingle: true,
   priorItems: 8,
-  polish: 0,
-  polishElites: 4,
+  polish: 0.4,
+  polishElites: 2,
   caution: 0,
+  finalists: 4,
+  finalCaution: 1,
+  finalItems: 12,
 };
 
 interface Known {
@@ -128,6 +141,9 @@ export class AgentReinforce extends BaseOptimizer {
       polish: Number(o.polish ?? d.polish),
       polishElites: Number(o.polishElites ?? d.polishElites),
       caution: Number(o.caution ?? d.caution),
+      finalists: Number(o.finalists ?? d.finalists),
+      finalCaution: Number(o.finalCaution ?? d.finalCaution),
+      finalItems: Number(o.finalItems ?? d.finalItems),
     };
     const rules = new RuleAgent({ sharpness: this.opts.sharpness });
     this.agent = ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules;
@@ -173,7 +189,7 @@ export class AgentReinforce extends BaseOptimizer {
     if (this.opts.polish > 0 && req.remainingEvals <= this.opts.polish * this.searchBudget) {
       // Polish: no new graphs; the best few are measured on fresh items, so the final candidates are
       // ranked on evidence rather than on the lucky batch that made them look good.
-      const top = this.elites(this.opts.polishElites);
+      const top = this.contendersForFinal(this.opts.polishElites);
       if (top.length > 0) return { proposals: top.map((e) => ({ graph: e.graph, genome: e.genome, origin: "elite" })) };
     }
     const rng = this.rng(req.iteration, "sample");
@@ -287,21 +303,21 @@ export class AgentReinforce extends BaseOptimizer {
   }
 
   /** Each graph's value: its empirical-Bayes accuracy (paired to the most-evaluated graph), through the objective. */
-  private values(): Map<string, number> {
+  private values(caution = this.opts.caution): Map<string, number> {
     const est = this.opts.estimator === "eb" ? empiricalBayesWithSd(this.book) : undefined;
     const anchor = this.book.anchor();
     const prior = this.book.pooledAccuracy();
     const out = new Map<string, number>();
     for (const k of this.known.values()) {
       const e = est?.get(k.hash);
-      const acc = est ? (e ? e.mean - this.opts.caution * e.sd : NaN) : this.book.estimate(k.hash, anchor, prior, this.opts.shrink);
+      const acc = est ? (e ? e.mean - caution * e.sd : NaN) : this.book.estimate(k.hash, anchor, prior, this.opts.shrink);
       out.set(k.hash, utilityOf(this.ctx.objective, { accuracy: acc, meanLatencyMs: k.total.meanLatencyMs, meanDollars: k.total.meanDollars }));
     }
     return out;
   }
 
-  private ranked(): Known[] {
-    const v = this.values();
+  private ranked(caution = this.opts.caution): Known[] {
+    const v = this.values(caution);
     return [...this.known.values()].filter((k) => Number.isFinite(v.get(k.hash))).sort((a, b) => v.get(b.hash)! - v.get(a.hash)! || b.total.items - a.total.items || (a.hash < b.hash ? -1 : 1));
   }
 
@@ -338,6 +354,28 @@ export class AgentReinforce extends BaseOptimizer {
 
   snapshot(): unknown {
     return { stage: this.stage, incumbent: this.incumbent()?.hash, params: this.dist.params };
+  }
+
+  /**
+   * The graphs offered to the final selection: the best by estimate minus `finalCaution` posterior
+   * standard deviations, so the validation items go to graphs the search measured well rather than
+   * to newcomers whose one lucky batch made them look best.
+   */
+  finalists(): ProposalDraft[] {
+    return this.contendersForFinal(this.opts.finalists).map((k) => ({ graph: k.graph, genome: k.genome, origin: k.origin }));
+  }
+
+  /**
+   * The best `count` graphs by cautious estimate among those measured on at least `finalItems`
+   * items, topped up from the rest when too few are: a graph that looked good on one batch must
+   * earn its place with more items first.
+   */
+  private contendersForFinal(count: number): Known[] {
+    if (count <= 0) return [];
+    const ranked = this.ranked(this.opts.finalCaution);
+    const solid = ranked.filter((k) => this.book.count(k.hash) >= this.opts.finalItems);
+    const rest = ranked.filter((k) => this.book.count(k.hash) < this.opts.finalItems);
+    return [...solid, ...rest].slice(0, count);
   }
 }
 

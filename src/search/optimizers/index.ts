@@ -9,7 +9,19 @@ import { Reinforce } from "./reinforce.js";
 import { TextGrad } from "./textgrad.js";
 import { Tpe } from "./tpe.js";
 
-export const OPTIMIZER_NAMES = ["agent-reinforce", "reinforce", "random", "tpe", "evolution", "textgrad", "maas"] as const;
+export const OPTIMIZER_NAMES = [
+  "agent-reinforce",
+  "reinforce",
+  "random",
+  "tpe",
+  "evolution",
+  "textgrad",
+  "maas",
+  // Agent-REINFORCE's ablations, by name so a comparison can run them beside the full method.
+  "agent-reinforce-no-insights",
+  "agent-reinforce-random-init",
+  "agent-reinforce-no-fuser",
+] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 export interface OptimizerInfo {
@@ -17,6 +29,13 @@ export interface OptimizerInfo {
   /** True when the method cannot run without an LLM. */
   needsLlm: boolean;
   description: string;
+  /** Search-space settings the method imposes over the config's (the "no fuser" ablation). */
+  space?: { fuser?: boolean } | undefined;
+}
+
+/** Agent-REINFORCE with some options fixed; options from the config still win for the others. */
+function agentReinforceWith(fixed: Record<string, unknown>): OptimizerFactory {
+  return (c) => new AgentReinforce({ ...c, options: { ...c.options, ...fixed } });
 }
 
 export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerInfo>> = {
@@ -27,6 +46,9 @@ export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerInfo>> = {
   evolution: { factory: (c) => new Evolution(c), needsLlm: false, description: "(mu + lambda) evolution with mutation and tournament selection" },
   textgrad: { factory: (c) => new TextGrad(c), needsLlm: true, description: "an LLM edits graphs from their scores (no insights, no initialisation)" },
   maas: { factory: (c) => new Maas(c), needsLlm: true, description: "alternating policy-gradient and LLM steps" },
+  "agent-reinforce-no-insights": { factory: agentReinforceWith({ insights: false }), needsLlm: false, description: "ablation: Agent-REINFORCE without the insights (initialisation by mean probe accuracy, updates without width/depth guidance)" },
+  "agent-reinforce-random-init": { factory: agentReinforceWith({ init: "random" }), needsLlm: false, description: "ablation: Agent-REINFORCE without probes, agent initialisation or pretest (a neutral starting distribution)" },
+  "agent-reinforce-no-fuser": { factory: (c) => new AgentReinforce(c), needsLlm: false, space: { fuser: false }, description: "ablation: Agent-REINFORCE in a space without the fuser role" },
 };
 
 /** Look up an optimizer; an unknown name is a user error listing the known ones. */

@@ -1,0 +1,402 @@
+// The paper's comparison in the simulator, in full: every search method that needs no LLM
+// (Agent-REINFORCE with the rule agent, its three ablations, REINFORCE, random search, TPE, evolution),
+// several seeds each at equal search cost (the same number of graph-item evaluations, probes,
+// pretests and selection included), for the accuracy objective and the accuracy/latency objective;
+// and the fixed test-time-scaling baselines (best single model, self-consistency, mixture of agents)
+// at the same budget. Every chosen graph is scored by the simulator's ground truth.
+//
+//     npm run build && npm run bench:search                  (full; rewrites its section of BENCHMARKS.md)
+//     npm run build && npm run bench:search -- --quick       (CI: a few runs, under two minutes)
+//
+// Options: --tasks sim:math,... --budgets 18,42,80 --seeds N --evals N --methods a,b,...
+//   --objectives accuracy,latency --truth-items N --curve-items N --workers N --out DIR
+//   --write (also in --quick) / --no-write, --json (print the summary as JSON).
+// Exits non-zero only when a run crashed, never because of a time or a ranking.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import { baselines, runJob, utility, VARIANTS } from "./lib/search-cell.mjs";
+import { flags, fmtSeconds, machine, machineLine, pct, renderSvg, repoRoot, writeSection } from "./lib/record.mjs";
+
+async function main() {
+  const { get, has } = flags();
+  const quick = has("quick");
+  const settings = {
+    quick,
+    tasks: get("tasks", quick ? "sim:math,sim:humaneval" : "sim:math,sim:mmlu,sim:humaneval").split(","),
+    budgets: get("budgets", quick ? "18" : "18,42,80").split(",").map(Number),
+    seeds: Number(get("seeds", quick ? "2" : "10")),
+    evals: Number(get("evals", quick ? "400" : "800")),
+    methods: get("methods", Object.keys(VARIANTS).join(",")).split(","),
+    objectives: get("objectives", "accuracy,latency").split(","),
+    truthItems: Number(get("truth-items", quick ? "4000" : "20000")),
+    curveItems: Number(get("curve-items", quick ? "2000" : "5000")),
+    workers: Number(get("workers", String(Math.max(1, Math.min(2, cpus().length))))),
+    evaluator: get("evaluator", "fast"),
+    checks: Number(get("checks", quick ? "2" : "6")),
+  };
+  for (const m of settings.methods) if (!VARIANTS[m]) throw new Error(`unknown method ${m}: expected one of ${Object.keys(VARIANTS).join(", ")}`);
+  const write = quick ? has("write") : !has("no-write");
+  const outDir = get("out", quick && !write ? mkdtempSync(join(tmpdir(), "tts-graph-bench-")) : join(repoRoot, "bench", "results"));
+  const m = machine();
+  const started = performance.now();
+
+  // Jobs, the slowest kinds first so the pool stays busy to the end.
+  const jobs = [];
+  for (const task of settings.tasks) for (const budget of settings.budgets) jobs.push({ kind: "baselines", task, budget, truthItems: settings.truthItems });
+  // A few runs made both ways, through the executor and the fast path: they must agree exactly.
+  const checkJobs = [];
+  for (let k = 0; k < settings.checks; k++) {
+    checkJobs.push({ kind: "check", task: settings.tasks[k % settings.tasks.length], budget: settings.budgets[k % settings.budgets.length], objective: settings.objectives[k % settings.objectives.length], variant: settings.methods[k % settings.methods.length], seed: k, evals: settings.evals, truthItems: 1000, curveItems: 1000 });
+  }
+  jobs.push(...checkJobs);
+  for (const budget of [...settings.budgets].sort((a, b) => b - a))
+    for (const task of settings.tasks)
+      for (const objective of settings.objectives)
+        for (const variant of settings.methods)
+          for (let seed = 0; seed < settings.seeds; seed++) jobs.push({ kind: "run", task, budget, objective, variant, seed, evals: settings.evals, truthItems: settings.truthItems, curveItems: settings.curveItems, evaluator: settings.evaluator });
+
+  const { results, crashes } = await runPool(jobs, settings.workers);
+  const checks = results.filter((r) => r.kind === "check");
+  for (const c of checks.filter((x) => !x.identical)) crashes.push({ job: c, error: "the executor and the fast path disagree on this run: the figures would not be the executor's" });
+  const seconds = (performance.now() - started) / 1000;
+  const runs = results.filter((r) => r.kind === "run");
+  const base = new Map(results.filter((r) => r.kind === "baselines").map((r) => [`${r.task}|${r.budget}`, r.baselines]));
+  const cells = summarise(runs, base, settings);
+  const summary = { settings, machine: m, seconds, crashes: crashes.length, checks: checks.map((c) => ({ task: c.task, budget: c.budget, objective: c.objective, method: c.variant, seed: c.seed, identical: c.identical, executorSeconds: c.executorSeconds, fastSeconds: c.fastSeconds })), cells };
+
+  mkdirSync(outDir, { recursive: true });
+  const svgPath = join(outDir, quick ? "search-curves-quick.svg" : "search-curves.svg");
+  writeFileSync(svgPath, await renderSvg(curveSpec(cells, settings)));
+  writeFileSync(join(outDir, quick ? "search-quick.json" : "search.json"), JSON.stringify(compact(summary)));
+  const md = markdown(summary, relative(repoRoot, svgPath));
+  if (has("json")) console.log(JSON.stringify(compact(summary), null, 2));
+  else console.log(md);
+  if (write && crashes.length === 0) {
+    writeSection("search", md);
+    process.stderr.write(`wrote its section of BENCHMARKS.md and ${relative(repoRoot, outDir)}/\n`);
+  } else process.stderr.write(`outputs in ${outDir} (BENCHMARKS.md left alone: ${crashes.length ? "runs crashed" : "--write to update it"})\n`);
+  process.stderr.write(`bench:search took ${fmtSeconds(seconds)}; ${runs.length} runs, ${crashes.length} crashed\n`);
+  // One report per distinct error, with the first job that hit it.
+  const seen = new Map();
+  for (const c of crashes) {
+    const key = String(c.error).split("\n")[0];
+    if (!seen.has(key)) seen.set(key, { c, n: 0 });
+    seen.get(key).n++;
+  }
+  for (const { c, n } of seen.values()) process.stderr.write(`CRASH (${n} job${n > 1 ? "s" : ""}, first: ${JSON.stringify(c.job)})\n${c.error}\n`);
+  process.exitCode = crashes.length > 0 ? 1 : 0;
+}
+
+/** Run jobs on worker threads; a crashed job is reported, the rest go on. */
+async function runPool(jobs, workers) {
+  const results = [];
+  const crashes = [];
+  let next = 0;
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(workers, jobs.length) }, () => {
+      const w = new Worker(new URL(import.meta.url));
+      return new Promise((resolve, reject) => {
+        const feed = () => {
+          if (next >= jobs.length) {
+            w.terminate().then(() => resolve());
+            return;
+          }
+          w.postMessage(jobs[next++]);
+        };
+        w.on("message", (msg) => {
+          done++;
+          if (msg.ok) results.push(msg.result);
+          else crashes.push(msg);
+          if (done % 20 === 0 || done === jobs.length) process.stderr.write(`  ${done}/${jobs.length} jobs, ${fmtSeconds((performance.now() - t0) / 1000)}\n`);
+          feed();
+        });
+        w.on("error", reject);
+        feed();
+      });
+    }),
+  );
+  return { results, crashes };
+}
+
+const meanOf = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const sdOf = (xs) => {
+  if (xs.length < 2) return 0;
+  const mu = meanOf(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / (xs.length - 1));
+};
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+/**
+ * Evaluations a run needed before its leader (the graph it ranked first on search items after an
+ * iteration) reached a fraction of the cell's best utility; Infinity when it never did.
+ */
+function evalsToReach(run, objective, target) {
+  for (const c of run.curve) if (utility(objective, c) >= target) return c.evals;
+  return Infinity;
+}
+
+function summarise(runs, base, settings) {
+  const cells = [];
+  for (const task of settings.tasks) {
+    for (const budget of settings.budgets) {
+      for (const objective of settings.objectives) {
+        const rs = runs.filter((r) => r.task === task && r.budget === budget && r.objective === objective);
+        if (rs.length === 0) continue;
+        for (const r of rs) r.utility = utility(objective, r);
+        const best = rs.reduce((a, b) => (b.utility > a.utility ? b : a));
+        const rows = settings.methods
+          .map((method) => {
+            const mr = rs.filter((r) => r.variant === method).sort((a, b) => a.seed - b.seed);
+            if (mr.length === 0) return null;
+            const acc = mr.map((r) => r.accuracy);
+            const u = mr.map((r) => r.utility);
+            const to95 = mr.map((r) => evalsToReach(r, objective, 0.95 * best.utility));
+            const to99 = mr.map((r) => evalsToReach(r, objective, 0.99 * best.utility));
+            return {
+              method,
+              runs: mr.length,
+              accuracy: { mean: meanOf(acc), sd: sdOf(acc), min: Math.min(...acc), max: Math.max(...acc) },
+              latencyMs: { mean: meanOf(mr.map((r) => r.latencyMs)), sd: sdOf(mr.map((r) => r.latencyMs)) },
+              utility: { mean: meanOf(u), sd: sdOf(u) },
+              gap: Math.max(0, best.utility - meanOf(u)),
+              units: meanOf(mr.map((r) => r.units)),
+              evalsUsed: meanOf(mr.map((r) => r.evalsUsed)),
+              to95: { median: median(to95), reached: to95.filter(Number.isFinite).length },
+              to99: { median: median(to99), reached: to99.filter(Number.isFinite).length },
+              perSeed: acc,
+              curve: meanCurve(mr, objective, settings.evals),
+              seconds: mr.reduce((a, r) => a + r.seconds, 0),
+            };
+          })
+          .filter(Boolean);
+        cells.push({
+          task,
+          budget,
+          objective,
+          best: { method: best.variant, seed: best.seed, accuracy: best.accuracy, latencyMs: best.latencyMs, utility: best.utility, units: best.units, graph: best.graph },
+          rows,
+          baselines: base.get(`${task}|${budget}`) ?? null,
+        });
+      }
+    }
+  }
+  return cells;
+}
+
+/** Mean over seeds of the leader's true utility, on a grid of evaluations spent. */
+function meanCurve(runs, objective, evals) {
+  const step = Math.max(1, Math.round(evals / 25));
+  const out = [];
+  for (let e = step; e <= evals; e += step) {
+    const vals = [];
+    for (const r of runs) {
+      let v;
+      for (const c of r.curve) if (c.evals <= e) v = utility(objective, c);
+      if (v !== undefined) vals.push(v);
+    }
+    if (vals.length >= Math.ceil(runs.length / 2)) out.push({ evals: e, value: meanOf(vals) });
+  }
+  return out;
+}
+
+function curveSpec(cells, settings) {
+  const values = [];
+  for (const c of cells.filter((x) => x.objective === "accuracy"))
+    for (const r of c.rows) for (const p of r.curve) values.push({ task: c.task.replace(/^sim:/, ""), budget: `budget ${c.budget}`, method: r.method, evals: p.evals, accuracy: Math.round(1000 * p.value) / 10 });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `True accuracy of each method's current leader against search evaluations (mean of ${settings.seeds} seeds)`,
+    data: { values },
+    facet: { row: { field: "task", type: "nominal", title: null }, column: { field: "budget", type: "nominal", title: null, sort: settings.budgets.map((b) => `budget ${b}`) } },
+    spec: {
+      width: 220,
+      height: 150,
+      mark: { type: "line", strokeWidth: 1.5, interpolate: "step-after" },
+      encoding: {
+        x: { field: "evals", type: "quantitative", title: "graph-item evaluations" },
+        y: { field: "accuracy", type: "quantitative", title: "true accuracy (%)", scale: { zero: false } },
+        color: { field: "method", type: "nominal", sort: settings.methods, scale: { scheme: "tableau10" }, legend: { labelLimit: 300 } },
+        strokeDash: { condition: { test: "indexof(datum.method, 'agent-reinforce-') === 0", value: [4, 2] }, value: [1, 0] },
+      },
+    },
+    resolve: { scale: { y: "independent" } },
+  };
+}
+
+function compact(summary) {
+  return {
+    ...summary,
+    cells: summary.cells.map((c) => ({
+      ...c,
+      rows: c.rows.map(({ curve: _curve, ...r }) => ({ ...r, perSeed: r.perSeed.map((x) => Number(x.toFixed(4))) })),
+      best: { ...c.best, graph: c.best.graph },
+      baselines: c.baselines && Object.fromEntries(Object.entries(c.baselines).map(([k, b]) => [k, b && { layout: b.layout, accuracy: b.accuracy, latencyMs: b.latencyMs, units: b.units, planUnits: b.planUnits }])),
+    })),
+  };
+}
+
+const fmtEvals = (x) => (x.reached === 0 ? "never" : Number.isFinite(x.median) ? String(x.median) : "—");
+
+/** Difference of means with the standard error of the difference. */
+function versus(a, b) {
+  const se = Math.sqrt(a.sd ** 2 / a.n + (b.sd ?? 0) ** 2 / (b.n ?? Infinity));
+  return { diff: a.mean - b.mean, se };
+}
+
+function markdown(summary, svgRel) {
+  const { settings, machine: m, cells } = summary;
+  const L = [];
+  const lead = "agent-reinforce";
+  L.push("## Search methods in the simulator");
+  L.push("");
+  L.push("    npm run build && npm run bench:search" + (settings.quick ? " -- --quick" : ""));
+  L.push("");
+  L.push(`Machine: ${machineLine(m)} The script took ${fmtSeconds(summary.seconds)} on ${settings.workers} worker thread${settings.workers > 1 ? "s" : ""}${summary.crashes ? `; ${summary.crashes} runs crashed` : ""}.`);
+  L.push("");
+  L.push(
+    `Settings: tasks ${settings.tasks.join(", ")} with the \`sim:llama\` pool (1B, 3B, 8B, 70B); budgets ${settings.budgets.join(", ")} units; seeds 0..${settings.seeds - 1} per method; ` +
+      `${settings.evals} graph-item evaluations per run (equal search cost: probes, pretests, iterations and the final validation of the candidates all count). ` +
+      `Accuracy is the chosen graph's **true** accuracy by the simulator's ground truth on ${settings.truthItems.toLocaleString("en")} fresh items (the same items for every graph).`,
+  );
+  L.push("");
+  const ck = summary.checks ?? [];
+  if (settings.evaluator === "fast") {
+    L.push(
+      "The harness evaluates graphs on the simulator's compiled fast path (the code behind `tts-graph sim truth`) instead of through the executor (prompts, sim provider, texts, grading); the simulated calls are the same, item for item. " +
+        `${ck.length} runs were made both ways in this run and ${ck.filter((c) => c.identical).length} of ${ck.length} agreed exactly (the same chosen graph, the same leader after every iteration, the same validation score)` +
+        (ck.length ? `; the executor path took ${fmtSeconds(ck.reduce((a, c) => a + c.executorSeconds, 0))} for them, the fast path ${fmtSeconds(ck.reduce((a, c) => a + c.fastSeconds, 0))} (ground-truth scoring included in both).` : "."),
+    );
+  } else L.push("The harness evaluates graphs through the executor and the sim provider (`--evaluator executor`).");
+  L.push("");
+  L.push(
+    "Methods (`--optimizer` names): `agent-reinforce` (rule agent); its ablations `agent-reinforce-no-insights` (no insights in initialisation or updates), `agent-reinforce-random-init` (no probes, no pretest, a neutral start) and `agent-reinforce-no-fuser` (no fuser role in the space); " +
+      "`reinforce` (GPTSwarm-style policy gradient), `random`, `tpe`, `evolution`.",
+  );
+  L.push("");
+  L.push(
+    `Columns: mean ± standard deviation over seeds [min-max]; *gap* = the best chosen graph of any run in the cell minus the method's mean; ` +
+      `*evals to 95% / 99%* = the median over seeds of the graph-item evaluations spent when the run's leader (the graph it ranks first on its search items after an iteration, ` +
+      `scored by ground truth on ${settings.curveItems.toLocaleString("en")} items) first reached 95% (99%) of that best, "—" when fewer than half the seeds got there, "never" when none did (seeds that got there in brackets). ` +
+      `The final validation of the candidates comes after the curve and is not in these figures.`,
+  );
+  for (const objective of settings.objectives) {
+    const oc = cells.filter((c) => c.objective === objective);
+    if (oc.length === 0) continue;
+    L.push("");
+    L.push(objective === "accuracy" ? "### Objective: accuracy" : "### Objective: accuracy and latency (`--objective latency`: accuracy minus 0.01 per second of mean latency)");
+    L.push("");
+    if (objective === "accuracy") {
+      L.push("| task | budget | method | true accuracy % | gap (points) | evals to 95% / 99% |");
+      L.push("|---|---|---|---|---|---|");
+    } else {
+      L.push("| task | budget | method | true accuracy % | latency s | utility | gap (points) | evals to 95% / 99% |");
+      L.push("|---|---|---|---|---|---|---|---|");
+    }
+    for (const c of oc) {
+      const top = Math.max(...c.rows.map((r) => r.utility.mean));
+      for (const r of c.rows) {
+        const a = `${pct(r.accuracy.mean)} ± ${pct(r.accuracy.sd)} [${pct(r.accuracy.min)}-${pct(r.accuracy.max)}]`;
+        const bold = (s) => (r.utility.mean === top ? `**${s}**` : s);
+        const ev = `${fmtEvals(r.to95)} / ${fmtEvals(r.to99)} (${r.to95.reached}/${r.runs}, ${r.to99.reached}/${r.runs})`;
+        if (objective === "accuracy") L.push(`| ${c.task} | ${c.budget} | ${r.method} | ${bold(a)} | ${pct(r.gap)} | ${ev} |`);
+        else L.push(`| ${c.task} | ${c.budget} | ${r.method} | ${a} | ${(r.latencyMs.mean / 1000).toFixed(2)} ± ${(r.latencyMs.sd / 1000).toFixed(2)} | ${bold(pct(r.utility.mean))} | ${pct(r.gap)} | ${ev} |`);
+      }
+      const b = c.best;
+      L.push(`| ${c.task} | ${c.budget} | *best chosen graph* | ${pct(b.accuracy)} (${b.method}, seed ${b.seed}, ${b.graph.nodes.length} nodes, ${b.units.toFixed(1)} units${objective === "latency" ? `, ${(b.latencyMs / 1000).toFixed(2)} s` : ""}) |  |  |${objective === "latency" ? "  |  |  |" : ""}`);
+    }
+  }
+  // Fixed test-time-scaling layouts at the same budget.
+  const ac = cells.filter((c) => c.objective === "accuracy" && c.baselines);
+  if (ac.length > 0) {
+    L.push("");
+    L.push("### Against fixed test-time-scaling layouts at the same budget");
+    L.push("");
+    L.push(
+      "Every layout fits the budget (checked a priori, as every searched graph is) and is scored by the same ground truth. " +
+        "*Single*: the most accurate model that fits alone. *Self-consistency*: w samples of one model fused by the same model (G(w,1)); the model and w chosen by ground truth among all that fit (an oracle choice, which favours the baseline). " +
+        "*Mixture of agents*: one or two layers of proposers cycling through the pool from the cheapest, as wide as fits, each layer reading the one before, and a fuser aggregator, the strongest that fits; the better of the two layouts by ground truth. " +
+        "Layouts read like `3x1b+1x3b`; units are the measured mean FLOPs in budget units.",
+    );
+    L.push("");
+    L.push(`| task | budget | ${lead} (mean of seeds) | best single | self-consistency | mixture of agents |`);
+    L.push("|---|---|---|---|---|---|");
+    const fmtB = (b) => (b ? `${pct(b.accuracy)} (${b.layout}, ${b.units.toFixed(1)} u)` : "none fits");
+    for (const c of ac) {
+      const r = c.rows.find((x) => x.method === lead);
+      L.push(`| ${c.task} | ${c.budget} | ${r ? `${pct(r.accuracy.mean)} ± ${pct(r.accuracy.sd)} (${r.units.toFixed(1)} u)` : "-"} | ${fmtB(c.baselines.single)} | ${fmtB(c.baselines.selfConsistency)} | ${fmtB(c.baselines.moa)} |`);
+    }
+  }
+  // Plain statements, computed.
+  L.push("");
+  L.push("### Where Agent-REINFORCE does not come out ahead");
+  L.push("");
+  const lines = [];
+  const ranks = [];
+  let cellsAhead = 0;
+  let cellsTotal = 0;
+  const versusText = (what, other, mine) => (Math.abs(other - mine) < 5e-4 ? `ties with ${what} (${pct(mine)})` : `is behind ${what} (${pct(other)} vs ${pct(mine)})`);
+  for (const c of cells) {
+    const r = c.rows.find((x) => x.method === lead);
+    if (!r) continue;
+    cellsTotal++;
+    const A = { mean: r.utility.mean, sd: r.utility.sd, n: r.runs };
+    const name = `${c.task} budget ${c.budget}${c.objective === "latency" ? ", latency objective" : ""}`;
+    const rank = 1 + c.rows.filter((o) => o.method !== lead && o.utility.mean > A.mean + 5e-4).length;
+    ranks.push(`${c.task.replace("sim:", "")}/${c.budget}${c.objective === "latency" ? "/lat" : ""}: ${rank}`);
+    const behind = [];
+    const close = [];
+    for (const o of c.rows) {
+      if (o.method === lead) continue;
+      const v = versus(A, { mean: o.utility.mean, sd: o.utility.sd, n: o.runs });
+      if (v.diff <= 5e-4) behind.push(versusText(o.method, o.utility.mean, A.mean));
+      else if (v.diff < 2 * v.se) close.push(o.method);
+    }
+    const fixed = [];
+    if (c.objective === "accuracy" && c.baselines) {
+      for (const [k, nameB] of [["single", "the best single model"], ["selfConsistency", "self-consistency"], ["moa", "the mixture-of-agents layout"]]) {
+        const b = c.baselines[k];
+        if (!b) continue;
+        const v = versus(A, { mean: b.accuracy, sd: 0, n: Infinity });
+        if (v.diff <= 5e-4) fixed.push(versusText(`${nameB} ${b.layout}`, b.accuracy, A.mean));
+        else if (v.diff < 2 * v.se) close.push(nameB);
+      }
+    }
+    if (behind.length === 0 && fixed.length === 0) cellsAhead++;
+    if (behind.length > 0) lines.push(`- ${name}: Agent-REINFORCE ${behind.join("; ")}.`);
+    if (fixed.length > 0) lines.push(`- ${name}: against the fixed layouts, Agent-REINFORCE ${fixed.join("; ")}.`);
+    if (close.length > 0) lines.push(`- ${name}: ahead of ${close.join(", ")} by less than two standard errors of the difference: not a clear win.`);
+  }
+  L.push(
+    `Agent-REINFORCE's mean is strictly above every other search method${ac.length ? " and, for the accuracy objective, every fixed layout" : ""} in ${cellsAhead} of ${cellsTotal} cells. ` +
+      `Its rank by mean among the ${settings.methods.length} search methods (1 = best, ties share the better rank): ${ranks.join(", ")}.`,
+  );
+  L.push("");
+  if (lines.length === 0) L.push("- Agent-REINFORCE is ahead everywhere, and by at least two standard errors of the difference.");
+  else L.push(...lines);
+  L.push("");
+  L.push(`Search curves (accuracy objective; ablations dashed): [${svgRel}](${svgRel}). Per-seed figures: ${svgRel.replace(/search-curves(-quick)?\.svg$/, (_, q) => `search${q ?? ""}.json`)}.`);
+  const perCell = cells.map((c) => `${c.task.replace("sim:", "")}/${c.budget}/${c.objective}: ${fmtSeconds(c.rows.reduce((a, r) => a + r.seconds, 0))}`);
+  L.push("");
+  L.push(`Time of the runs per cell (summed over runs; ground-truth scoring included): ${perCell.join(", ")}.`);
+  return L.join("\n");
+}
+
+// Last, so every helper above is initialised: the main thread runs the benchmark, workers run jobs.
+if (!isMainThread) {
+  parentPort.on("message", async (job) => {
+    try {
+      parentPort.postMessage({ ok: true, result: job.kind === "baselines" ? baselines(job) : await runJob(job) });
+    } catch (err) {
+      parentPort.postMessage({ ok: false, job, error: err?.stack ?? String(err) });
+    }
+  });
+} else {
+  await main();
+}

@@ -1,0 +1,165 @@
+/**
+ * The Node adapter of the serve handler: binds a port with node:http, turns each request into a web
+ * `Request` (its body read up to the size limit), writes the `Response` back, and aborts the
+ * request's graph run when the client goes away. Closing stops accepting, lets requests in flight
+ * finish (up to a grace period, after which they are cancelled) and closes idle connections.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { errorResponse, HttpError } from "./errors.js";
+import { DEFAULT_MAX_BODY_BYTES, type ServeHandler } from "./handler.js";
+
+export interface ListenOptions {
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string | undefined;
+  /** Port (default 0: a free port chosen by the system). */
+  port?: number | undefined;
+  maxBodyBytes?: number | undefined;
+  /** How long `close()` waits for requests in flight before cancelling them (default 10 s). */
+  shutdownGraceMs?: number | undefined;
+  /** Told about unexpected failures of the adapter itself. */
+  onError?: ((err: unknown) => void) | undefined;
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT`; the OpenAI base URL is this plus `/v1`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Requests being answered now. */
+  inFlight(): number;
+  /** Stop accepting, finish (or after the grace period cancel) requests in flight, close connections. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** Headers that describe one hop's connection, not the request. */
+const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "host", "upgrade", "expect", "te", "trailer", "proxy-connection"]);
+
+/**
+ * Read a request body up to `max` bytes. A larger body is discarded (reading on, so the client can
+ * finish sending and read the 413) up to a hard cap, past which the connection is dropped.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () => new HttpError(413, "body_too_large", `the request body is larger than the server accepts (${max} bytes)`, { headers: { connection: "close" } });
+    const declared = Number(req.headers["content-length"] ?? "NaN");
+    let over = Number.isFinite(declared) && declared > max;
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) over = true;
+      if (over) {
+        parts.length = 0;
+        if (size > 16 * max) req.socket.destroy();
+      } else parts.push(chunk);
+    });
+    req.on("end", () => (over ? reject(tooLarge()) : resolve(Buffer.concat(parts))));
+    req.on("error", reject);
+  });
+}
+
+async function writeResponse(res: ServerResponse, response: Response, extraHeaders: Record<string, string>): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((v, k) => (headers[k] = v));
+  Object.assign(headers, extraHeaders);
+  headers["content-length"] = String(body.length);
+  if (res.destroyed) return;
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+/** Serve a handler on a port. Resolves once listening. */
+export async function listen(handler: ServeHandler, options: ListenOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  const active = new Set<AbortController>();
+  let closing = false;
+  let drained: (() => void) | undefined;
+  let origin = "";
+
+  const serveOne = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort(new Error("the client closed the connection"));
+    });
+    active.add(abort);
+    try {
+      if (closing) {
+        req.resume();
+        await writeResponse(res, errorResponse(new HttpError(503, "shutting_down", "the server is shutting down", { headers: { "retry-after": "1" } })), { connection: "close" });
+        return;
+      }
+      const method = (req.method ?? "GET").toUpperCase();
+      const body = await readBody(req, maxBody);
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v === undefined || HOP_HEADERS.has(k)) continue;
+        headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+      }
+      const hasBody = method !== "GET" && method !== "HEAD";
+      const request = new Request(origin + (req.url ?? "/"), { method, headers, signal: abort.signal, ...(hasBody ? { body } : {}) });
+      const response = await handler(request);
+      await writeResponse(res, response, closing ? { connection: "close" } : {});
+    } catch (err) {
+      if (err instanceof HttpError) {
+        await writeResponse(res, errorResponse(err), err.status === 413 ? { connection: "close" } : {});
+      } else {
+        options.onError?.(err);
+        await writeResponse(res, errorResponse(new HttpError(500, "internal_error", `internal error: ${err instanceof Error ? err.message : String(err)}`)), {});
+      }
+    } finally {
+      active.delete(abort);
+      if (closing) {
+        server.closeIdleConnections();
+        if (active.size === 0) drained?.();
+      }
+    }
+  };
+
+  const server = createServer((req, res) => {
+    serveOne(req, res).catch((err: unknown) => {
+      options.onError?.(err);
+      res.destroy();
+    });
+  });
+  // The server's own timeouts would cut off a slow graph run; the client decides how long to wait.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  origin = `http://${urlHost}:${address.port}`;
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (active.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
+        ]);
+        clearTimeout(timer);
+        for (const a of active) a.abort(new Error("the server is shutting down"));
+      }
+      server.closeAllConnections();
+      await stopped;
+    })());
+
+  return { url: origin, host: address.address, port: address.port, inFlight: () => active.size, close };
+}
