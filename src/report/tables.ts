@@ -147,7 +147,7 @@ export function iterationTable(model: ReportModel): Table {
       int(it.evalsAfter),
       pct(it.meanAccuracy),
       pct(it.bestAccuracy),
-      [it.feedback.length > 0 ? `${it.feedback.length} feedback` : "", it.rejectedReplies > 0 ? `${it.rejectedReplies} rejected replies` : "", it.fallbacks.length > 0 ? `${it.fallbacks.length} fallbacks` : "", it.rejectedProposals > 0 ? `${it.rejectedProposals} proposals rejected` : ""].filter(Boolean).join(", ") || "-",
+      [it.feedback.length > 0 ? `${it.feedback.length} feedback` : "", it.rejectedReplies > 0 ? `${it.rejectedReplies} agent updates rejected` : "", it.fallbacks.length > 0 ? `${it.fallbacks.length} fallbacks` : "", it.rejectedProposals > 0 ? `${it.rejectedProposals} proposals rejected` : ""].filter(Boolean).join(", ") || "-",
     ]),
   };
 }

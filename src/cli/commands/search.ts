@@ -144,7 +144,7 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
     `cost per query: ${b.plan.flops.toExponential(3)} FLOPs a priori (${b.plan.units.toFixed(2)} units), ${(v ?? b.search).meanFlops.toExponential(3)} measured`,
     `latency per query: ${(v ?? b.search).meanLatencyMs.toFixed(0)} ms mean (critical path)`,
     `search cost: ${c.evals.total} graph-item evaluations (probe ${c.evals.probe}, pretest ${c.evals.pretest}, search ${c.evals.search}, selection ${c.evals.selection}), ${c.graphCalls} model calls (${c.graphRetries} retried attempts), ${c.erroredItems} errored items, ${c.graphFlops.toExponential(3)} FLOPs`,
-    `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} rejected replies, ${c.agent.fallbacks} fallbacks to the rule agent`,
+    `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} updates rejected by validation, ${c.agent.fallbacks} fallbacks to the rule agent`,
     `chosen: ${result.selectionRule}`,
   ];
   if (truth) lines.push(`simulator ground truth of this graph: ${pct(truth.accuracy)} (± ${(100 * truth.stderr).toFixed(1)} points)`);
