@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Journal } from "../../src/search/events.js";
 import { runSearch } from "../../src/search/harness.js";
 import { OPTIMIZER_NAMES, optimizerInfo } from "../../src/search/optimizers/index.js";
+import { resolvePool } from "../../src/resolve.js";
 import { simSetup } from "./helpers.js";
 
 const MEDIUM = { evals: 500, selection: { candidates: 4, items: 10 } } as const;
@@ -39,6 +40,29 @@ describe("Agent-REINFORCE", () => {
       fewest = Math.min(fewest, ...r.candidates.map((c) => c.search.items));
     }
     expect(fewest).toBeLessThanOrEqual(6);
+  });
+});
+
+describe("Agent-REINFORCE: the strongest single model as a standing finalist (Insight 1)", () => {
+  // MATH at 80 units: llama-70b alone is the best graph, and 8B ensembles come within a few points.
+  const llamaOnly = () => {
+    const p = resolvePool("sim:llama");
+    return { ...p, pool: { ...p.pool, models: p.pool.models.filter((m) => m.family === "llama") } };
+  };
+  const run = (seed: number, optimizerOptions: Record<string, unknown> = {}) => runSearch(simSetup({ task: "sim:math", budget: 80, evals: 800, selection: { candidates: 4, items: 50 }, seed, optimizerOptions }, llamaOnly()));
+  const alone70b = (g: { nodes: { model: string }[] }) => g.nodes.length === 1 && g.nodes[0]!.model === "llama-70b";
+
+  it("keeps the single model unless a collaboration beats it clearly on shared items", async () => {
+    // Seeds where, without the rule, a collaboration that merely tied the single model on the search
+    // items won the validation round by its luck there.
+    const without: boolean[] = [];
+    for (const seed of [0, 6]) {
+      const r = await run(seed);
+      expect(alone70b(r.best.graph)).toBe(true);
+      expect(r.candidates.some((c) => alone70b(c.graph))).toBe(true);
+      without.push(alone70b((await run(seed, { singleMargin: 0 })).best.graph));
+    }
+    expect(without).toContain(false);
   });
 });
 

@@ -15,7 +15,8 @@
  * 5. Polish and select: the last share of the search budget re-measures the best two graphs side by
  *    side on fresh items instead of sampling new ones, and the finalists offered to the selection are
  *    the best by estimate minus a posterior standard deviation among well-measured graphs, so the
- *    validation items decide between graphs the search knows well.
+ *    validation items decide between graphs the search knows well. The strongest single model is a
+ *    standing finalist (Insight 1), and a collaboration is offered only when it beats it clearly.
  *
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
@@ -68,6 +69,12 @@ export interface AgentReinforceOptions {
   finalCaution: number;
   /** Graded search items a graph needs to be a finalist (or re-measured in the polish), while enough graphs have them. */
   finalItems: number;
+  /**
+   * Insight 1 as a standing finalist: a collaboration is offered to the final selection only when
+   * its paired advantage over the strongest single model, on the items both were measured on,
+   * exceeds this many standard errors; otherwise the single model keeps the place (0: off).
+   */
+  singleMargin: number;
 }
 
 export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
@@ -89,6 +96,7 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   finalists: 4,
   finalCaution: 1,
   finalItems: 12,
+  singleMargin: 0.25,
 };
 
 interface Known {
@@ -144,6 +152,7 @@ export class AgentReinforce extends BaseOptimizer {
       finalists: Number(o.finalists ?? d.finalists),
       finalCaution: Number(o.finalCaution ?? d.finalCaution),
       finalItems: Number(o.finalItems ?? d.finalItems),
+      singleMargin: Number(o.singleMargin ?? d.singleMargin),
     };
     const rules = new RuleAgent({ sharpness: this.opts.sharpness });
     this.agent = ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules;
@@ -336,12 +345,34 @@ export class AgentReinforce extends BaseOptimizer {
     if (this.opts.keepSingle) {
       // Singles are compared on their own items (they share the probe items), not through the
       // anchor, which they may share nothing with.
-      const prior = this.book.pooledAccuracy();
-      const singles = ranked.filter((k) => k.graph.nodes.length === 1);
-      const single = singles.reduce<Known | undefined>((a, b) => (!a || this.book.own(b.hash, prior, 2) > this.book.own(a.hash, prior, 2) ? b : a), undefined);
+      const single = this.bestSingle(ranked);
       if (single && !top.includes(single)) top.push(single);
     }
     return top;
+  }
+
+  /** The best single-model graph by its own items (singles share the probe items, not always the anchor's). */
+  private bestSingle(ranked = this.ranked()): Known | undefined {
+    const prior = this.book.pooledAccuracy();
+    const singles = ranked.filter((k) => k.graph.nodes.length === 1);
+    return singles.reduce<Known | undefined>((a, b) => (!a || this.book.own(b.hash, prior, 2) > this.book.own(a.hash, prior, 2) ? b : a), undefined);
+  }
+
+  /**
+   * Whether a graph clearly beats `base`: on the items both were measured on, its paired advantage
+   * exceeds `margin` standard errors; with too few shared items, its estimate less one posterior
+   * standard deviation still exceeds `base`'s estimate (one lucky handful of items is not enough).
+   */
+  private beatsClearly(k: Known, base: Known, margin: number): boolean {
+    const { sum, sq, n } = this.book.difference(k.hash, base.hash);
+    if (n < this.opts.finalItems) {
+      const cautious = this.values(1).get(k.hash);
+      const plain = this.values(0).get(base.hash);
+      return cautious !== undefined && plain !== undefined && cautious > plain;
+    }
+    const mean = sum / n;
+    const se = Math.sqrt(Math.max(sq / n - mean * mean, 1 / n) / n);
+    return mean > margin * se;
   }
 
   /** Centre the distribution on the incumbent with the configured sharpness. */
@@ -362,7 +393,16 @@ export class AgentReinforce extends BaseOptimizer {
    * to newcomers whose one lucky batch made them look best.
    */
   finalists(): ProposalDraft[] {
-    return this.contendersForFinal(this.opts.finalists).map((k) => ({ graph: k.graph, genome: k.genome, origin: k.origin }));
+    const single = this.opts.keepSingle && this.opts.singleMargin > 0 ? this.bestSingle() : undefined;
+    // Insight 1: the strongest single model is the default answer; a collaboration that does not
+    // clearly beat it on shared items would win the validation round only by its luck there.
+    const keep = single ? (k: Known) => k.graph.nodes.length === 1 || this.beatsClearly(k, single, this.opts.singleMargin) : undefined;
+    const list = this.contendersForFinal(this.opts.finalists, keep);
+    // Places left over go to well-measured graphs the rule held back, never to the selection's own
+    // pick of whatever topped one lucky batch.
+    if (keep) for (const k of this.contendersForFinal(this.opts.finalists, (k) => !keep(k))) if (list.length < this.opts.finalists && this.book.count(k.hash) >= this.opts.finalItems) list.push(k);
+    if (single && !list.includes(single)) list.splice(Math.max(0, Math.min(list.length, this.opts.finalists - 1)), list.length >= this.opts.finalists ? 1 : 0, single);
+    return list.map((k) => ({ graph: k.graph, genome: k.genome, origin: k.origin }));
   }
 
   /**
@@ -370,9 +410,9 @@ export class AgentReinforce extends BaseOptimizer {
    * items, topped up from the rest when too few are: a graph that looked good on one batch must
    * earn its place with more items first.
    */
-  private contendersForFinal(count: number): Known[] {
+  private contendersForFinal(count: number, keep?: (k: Known) => boolean): Known[] {
     if (count <= 0) return [];
-    const ranked = this.ranked(this.opts.finalCaution);
+    const ranked = this.ranked(this.opts.finalCaution).filter((k) => !keep || keep(k));
     const solid = ranked.filter((k) => this.book.count(k.hash) >= this.opts.finalItems);
     const rest = ranked.filter((k) => this.book.count(k.hash) < this.opts.finalItems);
     return [...solid, ...rest].slice(0, count);
