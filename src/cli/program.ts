@@ -59,16 +59,22 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON document on stdout")
     .action(async (file: string, opts) => (await import("./commands/graph.js")).showCommand(file, opts, io));
 
-  const execOptions = (cmd: Command): Command =>
+  /** Options of every command that calls models: data folder, concurrency, response cache, JSON output. */
+  const callOptions = (cmd: Command): Command =>
     cmd
       .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA)")
-      .option("--seed <n>", "seed of the splits and of the sampling seeds sent to servers", intArg("--seed"), 0)
       .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
-      .option("--temperature <t>", "sampling temperature of every call (default 0.7)", numberArg("--temperature"))
-      .option("--max-tokens <n>", "most tokens generated per call (default 1024)", intArg("--max-tokens"))
-      .option("--cache <file>", "response cache file (default .tts-graph/cache.sqlite)")
+      .option("--cache <file>", "response cache file for real models (default .tts-graph/cache.sqlite)")
       .option("--no-cache", "call the models even when a response is cached, and store nothing")
       .option("--json", "print one JSON document on stdout");
+
+  const execOptions = (cmd: Command): Command =>
+    callOptions(
+      cmd
+        .option("--seed <n>", "seed of the splits and of the sampling seeds sent to servers", intArg("--seed"), 0)
+        .option("--temperature <t>", "sampling temperature of every call (default 0.7)", numberArg("--temperature"))
+        .option("--max-tokens <n>", "most tokens generated per call (default 1024)", intArg("--max-tokens")),
+    );
 
   execOptions(
     program
@@ -147,29 +153,26 @@ export function buildProgram(io: Io): Command {
     .action(async (opts) => (await import("./commands/sim.js")).insightsCommand(opts, io));
 
   const searchOptions = (cmd: Command): Command =>
-    cmd
-      .option("--config <file>", "search config file (YAML or JSON); flags override it")
-      .option("--task <task>", "task: sim:math (default), sim:mmlu, sim:humaneval, sim:PROFILE.json, a built-in task or a JSONL file")
-      .option("--pool <pool>", "pool file or built-in pool (default sim:llama)")
-      .option("--budget <n>", "per-query budget (default 18)", numberArg("--budget"))
-      .addOption(new Option("--budget-unit <unit>", "unit of --budget (default units: FLOPs of one call of the task's unit model)").choices(["units", "flops", "usd", "ms"]))
-      .option("--agent <agent>", "optimizer agent: rules (default, no LLM) or a model id (of the pool, or of --agent-url)")
-      .option("--agent-url <url>", "OpenAI-compatible base URL of the --agent model when it is not in the pool")
-      .option("--evals <n>", "graph-item evaluations of the whole search, probes, pretests and selection included (default 800)", intArg("--evals"))
-      .option("--iterations <n>", "cap on search iterations", intArg("--iterations"))
-      .option("--batch <n>", "search items per iteration (default: the optimizer's own)", intArg("--batch"))
-      .option("--samples <k>", "graphs per iteration (default: the optimizer's own)", intArg("--samples"))
-      .addOption(new Option("--objective <objective>", "what to maximise (default accuracy)").choices(["accuracy", "latency", "cost"]))
-      .option("--latency-limit <ms>", "with --objective latency: graphs slower than this mean latency rank below every graph within it", numberArg("--latency-limit"))
-      .option("--no-insights", "ablation: Agent-REINFORCE without the paper's insights")
-      .option("--random-init", "ablation: Agent-REINFORCE without probes, agent initialisation and pretest")
-      .option("--no-fuser", "ablation: no fuser role")
-      .option("--output-model <model>", "fix the output node's model (the paper's final-decision node)")
-      .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA)")
-      .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
-      .option("--cache <file>", "response cache file for real models (default .tts-graph/cache.sqlite)")
-      .option("--no-cache", "do not read or write the response cache")
-      .option("--json", "print one JSON document on stdout");
+    callOptions(
+      cmd
+        .option("--config <file>", "search config file (YAML or JSON); flags override it")
+        .option("--task <task>", "task: sim:math (default), sim:mmlu, sim:humaneval, sim:PROFILE.json, a built-in task or a JSONL file")
+        .option("--pool <pool>", "pool file or built-in pool (default sim:llama)")
+        .option("--budget <n>", "per-query budget (default 18)", numberArg("--budget"))
+        .addOption(new Option("--budget-unit <unit>", "unit of --budget (default units: FLOPs of one call of the task's unit model)").choices(["units", "flops", "usd", "ms"]))
+        .option("--agent <agent>", "optimizer agent: rules (default, no LLM) or a model id (of the pool, or of --agent-url)")
+        .option("--agent-url <url>", "OpenAI-compatible base URL of the --agent model when it is not in the pool")
+        .option("--evals <n>", "graph-item evaluations of the whole search, probes, pretests and selection included (default 800)", intArg("--evals"))
+        .option("--iterations <n>", "cap on search iterations", intArg("--iterations"))
+        .option("--batch <n>", "search items per iteration (default: the optimizer's own)", intArg("--batch"))
+        .option("--samples <k>", "graphs per iteration (default: the optimizer's own)", intArg("--samples"))
+        .addOption(new Option("--objective <objective>", "what to maximise (default accuracy)").choices(["accuracy", "latency", "cost"]))
+        .option("--latency-limit <ms>", "with --objective latency: graphs slower than this mean latency rank below every graph within it", numberArg("--latency-limit"))
+        .option("--no-insights", "ablation: Agent-REINFORCE without the paper's insights")
+        .option("--random-init", "ablation: Agent-REINFORCE without probes, agent initialisation and pretest")
+        .option("--no-fuser", "ablation: no fuser role")
+        .option("--output-model <model>", "fix the output node's model (the paper's final-decision node)"),
+    );
 
   searchOptions(
     program

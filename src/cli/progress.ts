@@ -4,8 +4,8 @@
  * evaluations done of the total, FLOPs and dollars spent by the evaluated graphs, the cache hit rate
  * when a response cache is in use, and an estimate of the time left. Never writes to stdout.
  */
+import type { ResponseCache } from "../exec/cache.js";
 import type { RunProgress } from "../runs/tracker.js";
-import type { CacheLookups } from "../runs/cache-stats.js";
 import type { RecordedEvent } from "../search/events.js";
 import type { RunStats } from "../search/harness.js";
 import type { Io } from "./output.js";
@@ -15,7 +15,8 @@ export interface ProgressOptions {
   total: number;
   /** Counts of what a resumed run served from its log (replayed evaluations do not inform the ETA). */
   stats?: RunStats | undefined;
-  cache?: CacheLookups | undefined;
+  /** Lookups of the response cache in use (its `lookups`). */
+  cache?: ResponseCache["lookups"] | undefined;
   label?: string | undefined;
   /** Milliseconds clock (injectable for tests). */
   now?: (() => number) | undefined;

@@ -95,8 +95,18 @@ export class ResponseCache {
     return new ResponseCache(path);
   }
 
+  /** Lookups since the cache was opened: found, and not found (absent or no longer parsing). */
+  readonly lookups = { hits: 0, misses: 0 };
+
   /** The stored response for a key, or undefined. An entry that no longer parses counts as absent. */
   get(key: string): Omit<CallResult, "attempts" | "cache"> | undefined {
+    const found = this.read(key);
+    if (found) this.lookups.hits++;
+    else this.lookups.misses++;
+    return found;
+  }
+
+  private read(key: string): Omit<CallResult, "attempts" | "cache"> | undefined {
     const row = this.getStmt.get(key);
     if (!row) return undefined;
     let data: unknown;

@@ -5,4 +5,3 @@ export { CheckpointSchema, checkpointOf, readCheckpoint, writeCheckpoint, type C
 export { RunTracker, isBoundary, type RunProgress, type BestSoFar } from "./tracker.js";
 export { RunRecorder, type RecorderOptions } from "./recorder.js";
 export { trapStopSignals, SIGNAL_EXIT_CODES, type StopSignal } from "./signals.js";
-export { countCacheLookups, type CacheLookups } from "./cache-stats.js";

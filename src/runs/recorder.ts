@@ -47,8 +47,8 @@ export class RunRecorder implements EventSink {
     }
     this.options.onEvent?.(event, this.tracker.snapshot(), boundary);
     // A search on fast models can run for long in promise continuations alone, which never let a
-    // signal handler run; a turn of the event loop per event lets SIGINT and SIGTERM in.
-    return new Promise((resolve) => setImmediate(resolve));
+    // signal handler run; a turn of the event loop at each boundary lets SIGINT and SIGTERM in.
+    if (boundary) return new Promise((resolve) => setImmediate(resolve));
   }
 
   progress(): RunProgress {

@@ -1,19 +1,13 @@
 /**
  * The state of a run as its events tell it: iteration, evaluations spent, graph cost so far and the
- * best graph so far. Checkpoints and the progress line both read it, so neither needs anything from
- * the harness beyond its events.
+ * best graph so far (as the harness ranked it at the last finished iteration). Checkpoints and the
+ * progress line both read it, so neither needs anything from the harness beyond its events.
  */
-import type { RecordedEvent } from "../search/events.js";
-import { empiricalBayesWithSd, PairedBook } from "../search/score.js";
+import type { IterationLeader, RecordedEvent } from "../search/events.js";
 import type { ItemOutcome, Phase } from "../search/types.js";
 
-export interface BestSoFar {
-  hash: string;
-  /** Raw accuracy on the search items it was graded on. */
-  accuracy: number;
-  /** Search items it was graded on. */
-  items: number;
-}
+/** The harness's leader after the last finished search iteration. */
+export type BestSoFar = IterationLeader;
 
 export interface RunProgress {
   /** Events recorded so far (the next event's seq). */
@@ -60,9 +54,7 @@ export class RunTracker {
     best: undefined,
     finished: false,
   };
-  private readonly book = new PairedBook();
-  private readonly failed = new Set<string>();
-  private bestStale = false;
+  private readonly searched = new Set<string>();
 
   onEvent(e: RecordedEvent): void {
     const s = this.state;
@@ -74,7 +66,10 @@ export class RunTracker {
         s.phase = e.phase;
         break;
       case "eval.batch":
-        this.addBatch(e.split, e.hash, e.status, e.items);
+        this.addBatch(e.split, e.hash, e.items);
+        break;
+      case "iteration.finished":
+        s.best = e.best;
         break;
       case "agent.call":
         s.agentCalls++;
@@ -90,7 +85,7 @@ export class RunTracker {
     }
   }
 
-  private addBatch(split: string, hash: string, status: string, items: readonly ItemOutcome[]): void {
+  private addBatch(split: string, hash: string, items: readonly ItemOutcome[]): void {
     const s = this.state;
     s.evals += items.length;
     for (const o of items) {
@@ -99,31 +94,14 @@ export class RunTracker {
       else s.flops += o.flops;
       s.dollars = s.dollars === undefined || o.dollars === undefined ? undefined : s.dollars + o.dollars;
     }
-    if (split !== "search") return;
-    if (this.book.count(hash) === 0 && !this.failed.has(hash)) s.graphs++;
-    if (status === "failed") this.failed.add(hash);
-    this.book.add(hash, items);
-    this.bestStale = true;
+    if (split === "search") {
+      this.searched.add(hash);
+      s.graphs = this.searched.size;
+    }
   }
 
   /** A copy of the current state. */
   snapshot(): RunProgress {
-    if (this.bestStale) {
-      this.state.best = this.leader();
-      this.bestStale = false;
-    }
     return { ...this.state, best: this.state.best ? { ...this.state.best } : undefined };
-  }
-
-  /** The graph the harness would rank first by accuracy: empirical-Bayes estimate, then items, then hash. */
-  private leader(): BestSoFar | undefined {
-    const est = empiricalBayesWithSd(this.book);
-    let best: { hash: string; mean: number; n: number } | undefined;
-    for (const [hash, e] of est) {
-      if (this.failed.has(hash) || !Number.isFinite(e.mean)) continue;
-      const n = this.book.count(hash);
-      if (!best || e.mean > best.mean || (e.mean === best.mean && (n > best.n || (n === best.n && hash < best.hash)))) best = { hash, mean: e.mean, n };
-    }
-    return best ? { hash: best.hash, accuracy: this.book.accuracy(best.hash), items: best.n } : undefined;
   }
 }

@@ -59,8 +59,28 @@ export type SearchEvent =
   | { type: "agent.rejected"; iteration: number; purpose: string; attempt: number; issues: Issue[]; excerpt: string }
   | { type: "agent.fallback"; iteration: number; purpose: string; reason: string }
   | { type: "optimizer.updated"; iteration: number; state: unknown }
+  | {
+      type: "iteration.finished";
+      iteration: number;
+      phase: Phase;
+      /** Evaluations spent so far. */
+      evals: number;
+      /** The leader by the objective on search items; absent while no graph has a usable score. */
+      best?: IterationLeader | undefined;
+    }
   | { type: "selection"; candidates: unknown[]; chosen: string; rule: string }
   | { type: "run.finished"; best: string; evals: number; summary: unknown };
+
+/** The graph the harness ranks first after an iteration (the result's curve point, plus its raw score). */
+export interface IterationLeader {
+  hash: string;
+  /** The objective's value (empirical-Bayes accuracy, adjusted for latency or cost). */
+  value: number;
+  /** Raw accuracy on the search items it was graded on. */
+  accuracy: number;
+  /** Search items it was evaluated on. */
+  items: number;
+}
 
 /** An event as recorded: with the format version and its position in the log. */
 export type RecordedEvent = SearchEvent & { v: number; seq: number };

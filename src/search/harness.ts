@@ -403,7 +403,9 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
     if (snap !== undefined) emit({ type: "optimizer.updated", iteration, state: snap });
 
     const leader = rankRecords(records, objective)[0];
-    curve.push({ iteration, phase, evals: cost.evals.total, best: leader?.value ?? NaN, bestHash: leader?.rec.hash ?? "" });
+    const best = leader ? { hash: leader.rec.hash, value: leader.value, accuracy: leader.score.accuracy, items: leader.score.items } : undefined;
+    emit({ type: "iteration.finished", iteration, phase, evals: cost.evals.total, best });
+    curve.push({ iteration, phase, evals: cost.evals.total, best: best?.value ?? NaN, bestHash: best?.hash ?? "" });
     await flush();
     idle = iterationCost === 0 ? idle + 1 : 0;
     // An optimizer that keeps proposing graphs it has already seen on these items makes no progress.

@@ -3,7 +3,7 @@ export { SearchSpace, slotId, parseSlotId, OUTPUT_ID, sameGenome, type Genome, t
 export { ProbGraph, Adam, flattenParams, unflattenParams, ROLES, LOGIT_LIMIT, type ProbGraphParams, type InitOptions } from "./distribution.js";
 export type { ProposalDraft, Proposal, ItemOutcome, Score, EvalStatus, EvalOutcome, AskRequest, AskBatch, Phase, AgentChatRequest, AgentChatResponse, AgentChannel, OptimizerContext, Optimizer, OptimizerFactory } from "./types.js";
 export { ObjectiveSchema, ACCURACY, objectiveFromName, utilityOf, describeObjective, type Objective } from "./objective.js";
-export { EVENT_VERSION, Journal, teeSinks, replayMemo, chatKey, type SearchEvent, type RecordedEvent, type EventSink, type ReplayMemo, type EvalSplit } from "./events.js";
+export { EVENT_VERSION, Journal, teeSinks, replayMemo, chatKey, type SearchEvent, type RecordedEvent, type EventSink, type ReplayMemo, type EvalSplit, type IterationLeader } from "./events.js";
 export { scoreOf, shrunkAccuracy, pairedDifference, PairedBook, empiricalBayes } from "./score.js";
 export {
   runSearch,

@@ -65,6 +65,9 @@ describe("resuming a search over real models", () => {
     const r = await runCli(["search", "--resume", warm, "--cache", cache, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(server.chatRequests()).toHaveLength(0);
+    // The progress line counts the cache's own lookups: every one after the replay is a hit.
+    expect(r.stderr).toMatch(/cache 100\.0% hits/);
+    expect(r.stderr).not.toMatch(/cache (?!100\.0%)\d+\.\d% hits/);
     expect(readFileSync(join(warm, "events.jsonl"), "utf8")).toBe(readFileSync(join(full, "events.jsonl"), "utf8"));
     expect(readFileSync(join(warm, "result.json"), "utf8")).toBe(readFileSync(join(full, "result.json"), "utf8"));
   });

@@ -21,9 +21,11 @@ function script(): SearchEvent[] {
     { type: "iteration.started", iteration: 0, phase: "search", split: "search", items: ["a", "b"] },
     { type: "eval.batch", iteration: 0, split: "search", hash: "aaaa1111", status: "ok", items: [outcome("a", true), outcome("b", true)], reused: 0, score },
     { type: "eval.batch", iteration: 0, split: "search", hash: "bbbb2222", status: "ok", items: [outcome("a", false), outcome("b", true)], reused: 0, score },
+    { type: "iteration.finished", iteration: 0, phase: "search", evals: 4, best: { hash: "aaaa1111", value: 0.9, accuracy: 1, items: 2 } },
     { type: "iteration.started", iteration: 1, phase: "search", split: "search", items: ["c", "d"] },
     { type: "eval.batch", iteration: 1, split: "search", hash: "aaaa1111", status: "ok", items: [outcome("c", true), outcome("d", false)], reused: 0, score },
     { type: "agent.fallback", iteration: 1, purpose: "feedback", reason: "the reply was not JSON" },
+    { type: "iteration.finished", iteration: 1, phase: "search", evals: 6, best: { hash: "aaaa1111", value: 0.7, accuracy: 0.75, items: 4 } },
     { type: "iteration.started", iteration: 2, phase: "selection", split: "validation", items: ["v"] },
     { type: "eval.batch", iteration: 2, split: "validation", hash: "aaaa1111", status: "ok", items: [outcome("v", true)], reused: 0, score },
     { type: "run.finished", best: "aaaa1111", evals: 7, summary: {} },
@@ -48,7 +50,7 @@ describe("progress", () => {
     const lines = io.err.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^iteration 0: 4\/10 evaluations, best 100\.0% on 2 items \(aaaa1111\), 4\.00e\+12 FLOPs, \$0\.0040, cache 25\.0% hits, ETA \d+s$/);
     expect(lines[1]).toBe("agent fallback (iteration 1): the reply was not JSON");
-    expect(lines[2]).toMatch(/^iteration 1: 6\/10 evaluations, best \d+\.\d% on \d items/);
+    expect(lines[2]).toMatch(/^iteration 1: 6\/10 evaluations, best 75\.0% on 4 items \(aaaa1111\)/);
     expect(lines[3]).toMatch(/^selection on validation items: 7\/10 evaluations/);
     expect(lines[3]).not.toMatch(/ETA/);
     expect(lines).toHaveLength(4);

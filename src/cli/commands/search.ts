@@ -13,7 +13,6 @@ import type { ResponseCache } from "../../exec/cache.js";
 import { toMermaid } from "../../graph/render.js";
 import type { LoadedPool } from "../../models/pool.js";
 import { resolveProviders, resolveTask } from "../../resolve.js";
-import { countCacheLookups, type CacheLookups } from "../../runs/cache-stats.js";
 import { acquireLock, configDifferences, createRunDir, describeDifferences, discardNewRun, readRun } from "../../runs/dir.js";
 import type { JournalRead } from "../../runs/journal.js";
 import { RunRecorder } from "../../runs/recorder.js";
@@ -194,18 +193,15 @@ interface Prepared {
   config: SearchConfig;
   setup: SearchSetup;
   parts: ResolvedParts & { cache: ResponseCache | null };
-  cacheLookups: CacheLookups | undefined;
 }
 
-/** Resolve task, pool and providers and build the search; the cache is wrapped to count lookups. */
+/** Resolve task, pool and providers and build the search. */
 function prepare(out: string, recorded: SearchConfig, effective: SearchConfig, cacheOpt: string | boolean | undefined): Prepared {
   checkPoolForTask(effective);
-  const resolved = resolveParts(effective, cacheOpt);
-  const counted = resolved.cache ? countCacheLookups(resolved.cache) : undefined;
-  const parts = { ...resolved, cache: counted?.cache ?? null };
+  const parts = resolveParts(effective, cacheOpt);
   try {
     const setup: SearchSetup = { ...buildSearch(effective, parts), config: recorded };
-    return { out, config: recorded, setup, parts, cacheLookups: counted?.lookups };
+    return { out, config: recorded, setup, parts };
   } catch (err) {
     parts.cache?.close();
     throw err;
@@ -251,7 +247,7 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
   const { out, config, setup, parts } = p;
   const stats = newRunStats();
   const memo: ReplayMemo | undefined = from.journal ? replayMemo(from.journal.events) : undefined;
-  const progress = new ProgressLine(io, { total: config.evals, stats, cache: p.cacheLookups });
+  const progress = new ProgressLine(io, { total: config.evals, stats, cache: parts.cache?.lookups });
   const recorder = new RunRecorder(out, { evalsTotal: config.evals, existing: from.journal, onEvent: (e, state) => progress.update(e, state) });
   const untrap = trapStopSignals((signal, code) => {
     recorder.stop(signal);

@@ -65,9 +65,9 @@ export class TextGrad extends BaseOptimizer {
     if (edited.length > 0) return { proposals: edited };
     // Fallback: random local edits of the best graph so far.
     const top = this.top();
+    const from = top ? this.ctx.space.fromGraph(top.graph) : undefined;
     const proposals: ProposalDraft[] = [];
     for (let k = 0; k < req.samples; k++) {
-      const from = top ? this.ctx.space.fromGraph(top.graph) : undefined;
       const g = from && "genome" in from ? mutate(this.ctx.space, from.genome, rng) : this.start.sample(rng);
       proposals.push(draftOf(this.ctx.space.realise(g, rng) ?? sampleFeasible(this.start, rng), "mutation"));
     }
@@ -140,8 +140,12 @@ export class TextGrad extends BaseOptimizer {
   }
 
   protected observe(results: EvalOutcome[]): void {
-    this.last = usable(results).map((r) => ({ graph: r.proposal.graph, batch: r.batch, total: r.total }));
-    for (const r of usable(results)) this.best.set(r.proposal.hash, { graph: r.proposal.graph, batch: r.batch, total: r.total });
+    this.last = [];
+    for (const r of usable(results)) {
+      const seen = { graph: r.proposal.graph, batch: r.batch, total: r.total };
+      this.last.push(seen);
+      this.best.set(r.proposal.hash, seen);
+    }
   }
 }
 
