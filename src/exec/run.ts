@@ -8,7 +8,7 @@
 import { addEntry, measuredEntry, type LedgerTotals } from "../cost/ledger.js";
 import { TtsGraphError, UserError } from "../errors.js";
 import { canonicalOrder, graphHash } from "../graph/canonical.js";
-import type { Graph } from "../graph/schema.js";
+import type { Graph, GraphNode } from "../graph/schema.js";
 import { adjacency, reachesOutput, topologicalOrder } from "../graph/topology.js";
 import { RetryError } from "../models/errors.js";
 import type { CallRequest, ChatMessage } from "../models/provider.js";
@@ -18,7 +18,6 @@ import type { Reference, TaskItem } from "../tasks/types.js";
 import { streamKey } from "../util/rng.js";
 import type { ExecContext } from "./context.js";
 import type { NodeTrace, Trace } from "./types.js";
-import { estimatePromptTokens, estimateTextTokens } from "./usage.js";
 
 /** A graph analysed once for repeated runs: levels of useful nodes, predecessors, canonical ranks. */
 export interface PreparedGraph {
@@ -100,6 +99,36 @@ class SampleCounter {
   }
 }
 
+/** What a node's call produced; the rest of its trace comes from the call itself. */
+type NodeOutcome = Omit<NodeTrace, "id" | "model" | "role" | "isOutput" | "prompt" | "sampleIndex" | "startMs">;
+
+/** One literal with a fixed shape (no spreads): it is built once per node call, the hot path. */
+function nodeTrace(c: { node: GraphNode; isOutput: boolean; sampleIndex: number; startMs: number }, prompt: ChatMessage[], o: NodeOutcome): NodeTrace {
+  return {
+    id: c.node.id,
+    model: c.node.model,
+    role: c.node.role,
+    isOutput: c.isOutput,
+    prompt,
+    sampleIndex: c.sampleIndex,
+    startMs: c.startMs,
+    text: o.text,
+    answer: o.answer,
+    promptTokens: o.promptTokens,
+    completionTokens: o.completionTokens,
+    estimated: o.estimated,
+    flops: o.flops,
+    dollars: o.dollars,
+    latencyMs: o.latencyMs,
+    finishReason: o.finishReason,
+    cached: o.cached,
+    cache: o.cache,
+    attempts: o.attempts,
+    warnings: o.warnings,
+    error: o.error,
+  };
+}
+
 function errorInfo(err: unknown): { code: string; message: string } {
   if (TtsGraphError.isInstance(err)) return { code: err.code, message: err.message };
   return { code: "provider_error", message: err instanceof Error ? err.message : String(err) };
@@ -167,20 +196,14 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
         const prompt = keepPrompts ? c.messages : ([] as ChatMessage[]);
         try {
           const r = await providers[c.i]!.generate(c.request);
-          const promptTokens = r.usage.promptTokens ?? estimatePromptTokens(c.messages);
-          const completionTokens = r.usage.completionTokens ?? estimateTextTokens(r.text);
-          const estimated = r.usage.estimated === true || r.usage.promptTokens === undefined || r.usage.completionTokens === undefined;
+          // The context's providers carry the usage-estimate middleware: both counts are present, and
+          // `estimated` says whether either was filled in.
+          const promptTokens = r.usage.promptTokens!;
+          const completionTokens = r.usage.completionTokens!;
+          const estimated = r.usage.estimated === true;
           const entry = measuredEntry(ctx.costModels.get(c.node.model)!, promptTokens, completionTokens, estimated, r.latencyMs);
           fullText[c.i] = r.text;
-          // One literal with a fixed shape (no spreads): cheaper to build on the hot path.
-          const trace: NodeTrace = {
-            id: c.node.id,
-            model: c.node.model,
-            role: c.node.role,
-            isOutput: c.isOutput,
-            prompt,
-            sampleIndex: c.sampleIndex,
-            startMs: c.startMs,
+          return nodeTrace(c, prompt, {
             text: keepText || c.isOutput ? r.text : "",
             answer: task.extract(r.text, item),
             promptTokens,
@@ -191,22 +214,14 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
             latencyMs: r.latencyMs,
             finishReason: r.finishReason,
             cached: r.cache === "hit",
-            // Undefined when the call was not subject to a cache (left out of JSON, as before).
+            // Undefined when the call was not subject to a cache (left out of JSON).
             cache: r.cache,
             attempts: r.attempts ?? 1,
             warnings: r.warnings,
-          };
-          return trace;
+          });
         } catch (err) {
           if (err instanceof UserError) throw err;
-          return {
-            id: c.node.id,
-            model: c.node.model,
-            role: c.node.role,
-            isOutput: c.isOutput,
-            prompt,
-            sampleIndex: c.sampleIndex,
-            startMs: c.startMs,
+          return nodeTrace(c, prompt, {
             text: "",
             answer: null,
             promptTokens: 0,
@@ -220,7 +235,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
             attempts: err instanceof RetryError ? err.errors.length : 1,
             warnings: [],
             error: errorInfo(err),
-          };
+          });
         }
       }),
     );
@@ -246,23 +261,24 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
     const finish = t.startMs + t.latencyMs;
     if (finish > latencyMs) latencyMs = finish;
   }
-  const common = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated };
+  // Every outcome below is one fixed-shape literal (no spreads): it is built once per item.
+  const trace = (answer: string | null, output: string, correct: boolean | null, error?: Trace["error"]): Trace => {
+    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined };
+    if (error) t.error = error;
+    return t;
+  };
 
-  if (failed) {
-    return { ...common, answer: null, output: "", correct: null, errored: true, error: { code: failed.code, message: failed.message, node: failed.node } };
-  }
+  if (failed) return trace(null, "", null, { code: failed.code, message: failed.message, node: failed.node });
   const out = done[g.outputIndex]!;
   const output = fullText[g.outputIndex]!;
-  if (options.grade === false) return { ...common, answer: out.answer, output, correct: null, errored: false };
+  if (options.grade === false) return trace(out.answer, output, null);
   try {
     const grade = await task.grade(item, output);
-    // The common case, built as one literal (no spreads): it runs once per item.
-    const trace: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer: out.answer, output, correct: grade.correct, errored: false };
-    if (grade.reason !== undefined) trace.gradeReason = grade.reason;
-    return trace;
+    const t = trace(out.answer, output, grade.correct);
+    if (grade.reason !== undefined) t.gradeReason = grade.reason;
+    return t;
   } catch (err) {
     if (err instanceof UserError) throw err;
-    const e = errorInfo(err);
-    return { ...common, answer: out.answer, output, correct: null, errored: true, error: { code: "grade_failed", message: `grading failed: ${e.message}`, node: out.id } };
+    return trace(out.answer, output, null, { code: "grade_failed", message: `grading failed: ${errorInfo(err).message}`, node: out.id });
   }
 }

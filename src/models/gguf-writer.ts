@@ -91,6 +91,21 @@ export function tensorByteLength(t: Pick<GgufTensor, "dims" | "type">): number {
   return n * (t.type === "f16" ? 2 : 4);
 }
 
+/** Byte size and little-endian writer of each fixed-size scalar type. */
+const SCALAR: Record<Exclude<ScalarType, "string">, { size: number; write: (b: Buffer, v: number | bigint | boolean) => void }> = {
+  bool: { size: 1, write: (b, v) => b.writeUInt8(v ? 1 : 0) },
+  u8: { size: 1, write: (b, v) => b.writeUInt8(v as number) },
+  i8: { size: 1, write: (b, v) => b.writeInt8(v as number) },
+  u16: { size: 2, write: (b, v) => b.writeUInt16LE(v as number) },
+  i16: { size: 2, write: (b, v) => b.writeInt16LE(v as number) },
+  u32: { size: 4, write: (b, v) => b.writeUInt32LE(v as number) },
+  i32: { size: 4, write: (b, v) => b.writeInt32LE(v as number) },
+  f32: { size: 4, write: (b, v) => b.writeFloatLE(v as number) },
+  f64: { size: 8, write: (b, v) => b.writeDoubleLE(v as number) },
+  u64: { size: 8, write: (b, v) => b.writeBigUInt64LE(BigInt(v as number | bigint)) },
+  i64: { size: 8, write: (b, v) => b.writeBigInt64LE(BigInt(v as number | bigint)) },
+};
+
 class ByteSink {
   private chunks: Buffer[] = [];
   length = 0;
@@ -100,14 +115,10 @@ class ByteSink {
     this.length += b.length;
   }
   u32(v: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
-    this.push(b);
+    this.scalar("u32", v >>> 0);
   }
   u64(v: number | bigint): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    this.push(b);
+    this.scalar("u64", v);
   }
   str(s: string): void {
     const bytes = Buffer.from(s, "utf8");
@@ -115,45 +126,10 @@ class ByteSink {
     this.push(bytes);
   }
   scalar(type: ScalarType, v: number | bigint | boolean | string): void {
-    const b = Buffer.alloc(type === "u64" || type === "i64" || type === "f64" ? 8 : type === "u32" || type === "i32" || type === "f32" ? 4 : type === "u16" || type === "i16" ? 2 : 1);
-    switch (type) {
-      case "string":
-        this.str(v as string);
-        return;
-      case "bool":
-        b.writeUInt8(v ? 1 : 0);
-        break;
-      case "u8":
-        b.writeUInt8(v as number);
-        break;
-      case "i8":
-        b.writeInt8(v as number);
-        break;
-      case "u16":
-        b.writeUInt16LE(v as number);
-        break;
-      case "i16":
-        b.writeInt16LE(v as number);
-        break;
-      case "u32":
-        b.writeUInt32LE(v as number);
-        break;
-      case "i32":
-        b.writeInt32LE(v as number);
-        break;
-      case "f32":
-        b.writeFloatLE(v as number);
-        break;
-      case "f64":
-        b.writeDoubleLE(v as number);
-        break;
-      case "u64":
-        b.writeBigUInt64LE(BigInt(v as number | bigint));
-        break;
-      case "i64":
-        b.writeBigInt64LE(BigInt(v as number | bigint));
-        break;
-    }
+    if (type === "string") return this.str(v as string);
+    const { size, write } = SCALAR[type];
+    const b = Buffer.alloc(size);
+    write(b, v as number | bigint | boolean);
     this.push(b);
   }
   padTo(alignment: number): void {

@@ -1,15 +1,14 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ResponseCache } from "../../src/exec/cache.js";
-import { createExecContext, type ExecContextOptions } from "../../src/exec/context.js";
+import type { ExecContextOptions } from "../../src/exec/context.js";
 import { evaluate, prepareGraph, quantile, type EvalProgress } from "../../src/exec/index.js";
 import type { Graph } from "../../src/graph/schema.js";
 import { ProviderConfigError } from "../../src/models/errors.js";
-import { resolveProviders } from "../../src/resolve.js";
 import { wilson } from "../../src/util/stats.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
 import { tempDir } from "../helpers/tmp.js";
-import { adder, barrier, FAN_IN, openaiModel, operands, poolOf, writeArithmeticTask } from "./helpers.js";
+import { adder, barrier, FAN_IN, FAST_RETRY, openaiModel, operands, serverContext, SINGLE, writeArithmeticTask } from "./helpers.js";
 
 let server: TestServer;
 const dir = tempDir();
@@ -33,12 +32,7 @@ beforeEach(() => {
   server.setHandler(adder());
 });
 
-function context(extra: Partial<ExecContextOptions> = {}) {
-  const models = [openaiModel("small", server.baseURL), openaiModel("big", server.baseURL)];
-  return createExecContext({ task, models, providers: resolveProviders(poolOf(models)), seed: 3, ...extra });
-}
-
-const single: Graph = { version: 1, nodes: [{ id: "solo", role: "assistant", model: "small" }], edges: [], output: "solo" };
+const context = (extra: Partial<ExecContextOptions> = {}) => serverContext(task, server.baseURL, { seed: 3, ...extra });
 
 describe("evaluate", () => {
   it("keeps errored items apart from wrong ones", async () => {
@@ -77,7 +71,7 @@ describe("evaluate", () => {
 
   it("holds calls to the global concurrency limit across items", async () => {
     server.setHandler(barrier(2, adder()));
-    const r = await evaluate(single, items, context({ concurrency: 2 }));
+    const r = await evaluate(SINGLE, items, context({ concurrency: 2 }));
     expect(r.correct).toBe(6);
     expect(server.maxInFlight).toBe(2);
   });
@@ -85,9 +79,8 @@ describe("evaluate", () => {
   it("counts retries and estimated calls", async () => {
     server.enqueue({ kind: "status", status: 503 }, { kind: "status", status: 429, headers: { "retry-after-ms": "5" } });
     server.setHandler((req) => ({ ...(adder()(req) as { kind: "answer"; text: string }), usage: false }));
-    const models = [openaiModel("small", server.baseURL), openaiModel("big", server.baseURL)];
-    const ctx = createExecContext({ task, models, providers: resolveProviders(poolOf(models), { openai: { retry: { initialDelayMs: 1, maxDelayMs: 2 } } }), concurrency: 1 });
-    const r = await evaluate(single, items, ctx);
+    const ctx = serverContext(task, server.baseURL, { concurrency: 1 }, FAST_RETRY);
+    const r = await evaluate(SINGLE, items, ctx);
     expect(r.retries).toBe(2);
     expect(r.estimatedCalls).toBe(6);
     expect(r.correct).toBe(6);
@@ -114,7 +107,7 @@ describe("evaluate", () => {
     expect(b.traces.map((t) => t.output)).toEqual(a.traces.map((t) => t.output));
 
     // Another run seed means other sampling seeds: a different request, so a miss.
-    const c = await evaluate(single, items.slice(0, 1), context({ cache: second, seed: 4 }));
+    const c = await evaluate(SINGLE, items.slice(0, 1), context({ cache: second, seed: 4 }));
     expect(c.cache).toEqual({ hits: 0, misses: 1 });
     second.close();
 
@@ -126,10 +119,10 @@ describe("evaluate", () => {
   it("never caches errors", async () => {
     const cache = ResponseCache.open(":memory:");
     server.enqueue({ kind: "status", status: 400, message: "transient refusal" });
-    const a = await evaluate(single, items.slice(0, 1), context({ cache }));
+    const a = await evaluate(SINGLE, items.slice(0, 1), context({ cache }));
     expect(a.errored).toBe(1);
     expect(cache.size()).toBe(0);
-    const b = await evaluate(single, items.slice(0, 1), context({ cache }));
+    const b = await evaluate(SINGLE, items.slice(0, 1), context({ cache }));
     expect(b.errored).toBe(0);
     expect(b.cache).toEqual({ hits: 0, misses: 1 });
     expect(server.chatRequests()).toHaveLength(2);
@@ -162,8 +155,8 @@ describe("evaluate", () => {
 
   it("stops with the user's error when a provider cannot be set up", async () => {
     const models = [openaiModel("small", server.baseURL, { apiKeyEnv: "TTS_GRAPH_TEST_UNSET_KEY" }), openaiModel("big", server.baseURL)];
-    const ctx = createExecContext({ task, models, providers: resolveProviders(poolOf(models), { openai: { env: {} } }) });
-    await expect(evaluate(single, items, ctx)).rejects.toBeInstanceOf(ProviderConfigError);
+    const ctx = serverContext(task, server.baseURL, {}, { openai: { env: {} } }, models);
+    await expect(evaluate(SINGLE, items, ctx)).rejects.toBeInstanceOf(ProviderConfigError);
     expect(server.chatRequests()).toHaveLength(0);
   });
 

@@ -1,17 +1,22 @@
 /** Shared set-up for executor tests: a small arithmetic task in a JSONL file and a pool on the test server. */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createExecContext, type ExecContext, type ExecContextOptions } from "../../src/exec/context.js";
 import type { Graph } from "../../src/graph/schema.js";
 import type { LoadedPool } from "../../src/models/pool.js";
 import type { ModelSpec } from "../../src/models/spec.js";
+import { resolveProviders, type ResolveProvidersOptions } from "../../src/resolve.js";
 import { fileTask } from "../../src/tasks/file.js";
 import type { DatasetTask } from "../../src/tasks/task.js";
 import type { Behaviour, RecordedRequest } from "../helpers/openai-server.js";
+import { fanIn } from "../helpers/graphs.js";
+import { writeJsonl } from "../helpers/tmp.js";
 
 /** Addition questions `What is A + B?`; gold answers are the sums. */
 export function writeArithmeticTask(dir: string, pairs: [number, number][]): { path: string; task: DatasetTask } {
-  const path = join(dir, `arith-${pairs.length}.jsonl`);
-  writeFileSync(path, pairs.map(([a, b], i) => JSON.stringify({ id: `q${i}`, question: `What is ${a} + ${b}?`, answer: String(a + b) })).join("\n") + "\n");
+  const path = writeJsonl(
+    join(dir, `arith-${pairs.length}.jsonl`),
+    pairs.map(([a, b], i) => ({ id: `q${i}`, question: `What is ${a} + ${b}?`, answer: String(a + b) })),
+  );
   return { path, task: fileTask(path, { style: "number" }) };
 }
 
@@ -41,22 +46,25 @@ export function poolOf(models: ModelSpec[]): LoadedPool {
   return { pool: { models }, source: "test-pool", baseDir: "." };
 }
 
+/** Provider options whose retries wait a millisecond or two, for tests that make calls fail. */
+export const FAST_RETRY: ResolveProvidersOptions = { openai: { retry: { initialDelayMs: 1, maxDelayMs: 2 } } };
+
+/** An executor context for `task` whose models (`small` and `big` by default) are served by the test server at `baseURL`. */
+export function serverContext(
+  task: DatasetTask,
+  baseURL: string,
+  options: Partial<ExecContextOptions> = {},
+  providerOptions: ResolveProvidersOptions = {},
+  models: ModelSpec[] = [openaiModel("small", baseURL), openaiModel("big", baseURL)],
+): ExecContext {
+  return createExecContext({ task, models, providers: resolveProviders(poolOf(models), providerOptions), ...options });
+}
+
+/** One `small` assistant. */
+export const SINGLE: Graph = { version: 1, nodes: [{ id: "solo", role: "assistant", model: "small" }], edges: [], output: "solo" };
+
 /** Three `small` assistants fused by a `big` fuser. */
-export const FAN_IN: Graph = {
-  version: 1,
-  nodes: [
-    { id: "a1", role: "assistant", model: "small" },
-    { id: "a2", role: "assistant", model: "small" },
-    { id: "a3", role: "assistant", model: "small" },
-    { id: "fuse", role: "fuser", model: "big" },
-  ],
-  edges: [
-    ["a1", "fuse"],
-    ["a2", "fuse"],
-    ["a3", "fuse"],
-  ],
-  output: "fuse",
-};
+export const FAN_IN: Graph = fanIn("small", "big");
 
 /**
  * A handler wrapper that holds the first responses until `n` chat requests are waiting at once (or a

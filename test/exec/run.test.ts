@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { measuredEntry } from "../../src/cost/ledger.js";
-import { createExecContext, type ExecContextOptions } from "../../src/exec/context.js";
+import type { ExecContextOptions } from "../../src/exec/context.js";
 import { runGraph, samplingSeed } from "../../src/exec/run.js";
 import { estimatePromptTokens, estimateTextTokens } from "../../src/exec/usage.js";
 import type { Graph } from "../../src/graph/schema.js";
 import { toCostModel } from "../../src/models/spec.js";
-import { resolveProviders } from "../../src/resolve.js";
 import { startOpenAIServer, wordCount, type TestServer } from "../helpers/openai-server.js";
 import { tempDir } from "../helpers/tmp.js";
-import { adder, barrier, FAN_IN, openaiModel, operands, poolOf, writeArithmeticTask } from "./helpers.js";
+import { adder, barrier, FAN_IN, FAST_RETRY, operands, serverContext, SINGLE, writeArithmeticTask } from "./helpers.js";
 
 let server: TestServer;
 const dir = tempDir();
@@ -28,10 +27,7 @@ beforeEach(() => {
   server.setHandler(adder());
 });
 
-function context(extra: Partial<ExecContextOptions> = {}) {
-  const models = [openaiModel("small", server.baseURL), openaiModel("big", server.baseURL)];
-  return createExecContext({ task, models, providers: resolveProviders(poolOf(models)), seed: 7, ...extra });
-}
+const context = (extra: Partial<ExecContextOptions> = {}) => serverContext(task, server.baseURL, { seed: 7, ...extra });
 
 describe("runGraph through the OpenAI-compatible provider", () => {
   it("runs a level's nodes concurrently, feeds their outputs to the fuser and grades the answer", async () => {
@@ -112,8 +108,7 @@ describe("runGraph through the OpenAI-compatible provider", () => {
 
   it("estimates tokens when the server reports no usage, and marks the trace estimated", async () => {
     server.setHandler((req) => ({ ...(adder()(req) as { kind: "answer"; text: string }), usage: false }));
-    const single: Graph = { version: 1, nodes: [{ id: "solo", role: "assistant", model: "small" }], edges: [], output: "solo" };
-    const trace = await runGraph(single, item, context());
+    const trace = await runGraph(SINGLE, item, context());
     const n = trace.nodes[0]!;
     expect(n.estimated).toBe(true);
     expect(trace.estimated).toBe(true);
@@ -161,16 +156,7 @@ describe("runGraph through the OpenAI-compatible provider", () => {
 
   it("counts retries in the node's attempts", async () => {
     server.enqueue({ kind: "status", status: 500 });
-    const ctx = context();
-    const single: Graph = { version: 1, nodes: [{ id: "solo", role: "assistant", model: "small" }], edges: [], output: "solo" };
-    const models = [openaiModel("small", server.baseURL), openaiModel("big", server.baseURL)];
-    const fast = createExecContext({
-      task,
-      models,
-      providers: resolveProviders(poolOf(models), { openai: { retry: { initialDelayMs: 1, maxDelayMs: 2 } } }),
-      seed: ctx.seed,
-    });
-    const trace = await runGraph(single, item, fast);
+    const trace = await runGraph(SINGLE, item, serverContext(task, server.baseURL, { seed: 7 }, FAST_RETRY));
     expect(trace.nodes[0]!.attempts).toBe(2);
     expect(trace.correct).toBe(true);
     expect(operands(server.chatRequests()[1]!)).toEqual([2, 3]);

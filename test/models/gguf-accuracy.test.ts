@@ -7,41 +7,22 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GgufProvider, loadNodeLlamaCpp } from "../../src/models/gguf.js";
-import type { CallRequest } from "../../src/models/provider.js";
+import { GgufProvider } from "../../src/models/gguf.js";
 import { arithPrompt, createArithTask, extractArith } from "../../src/tasks/arith.js";
 import { ROOT } from "../helpers/cli.js";
+import { arithRequest, llamaMissing } from "../helpers/gguf.js";
 
 const MODELS = join(ROOT, "examples", "models");
 const ITEMS = 300;
 const SAMPLES = 9;
 const TEMPERATURE = 1;
 
-const missing = await loadNodeLlamaCpp().then(
-  () => null,
-  (err: Error) => err.message,
-);
-if (missing) console.warn(`skipping tiny-model accuracy tests: ${missing}`);
+const missing = await llamaMissing("tiny-model accuracy tests");
 
 const items = createArithTask({ seed: 0 }).items("test").slice(0, ITEMS);
 
-function request(content: string, temperature: number, sampleIndex: number): CallRequest {
-  return {
-    model: { id: "m", family: "tiny-arith", params: 1, layers: 1, hidden: 1, endpoint: { kind: "gguf", path: "m.gguf" } },
-    messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: "number",
-    taskId: "arith",
-    item: { id: "m", question: content },
-    references: [],
-    sampling: { temperature, maxTokens: 8, seed: 2024 },
-    sampleIndex,
-  };
-}
-
 async function answers(p: GgufProvider, prompts: string[], temperature: number, sampleIndex: number): Promise<(string | null)[]> {
-  const out = await Promise.all(prompts.map((q) => p.generate(request(q, temperature, sampleIndex))));
+  const out = await Promise.all(prompts.map((q) => p.generate(arithRequest(q, { temperature, seed: 2024 }, sampleIndex))));
   return out.map((r) => extractArith(r.text));
 }
 

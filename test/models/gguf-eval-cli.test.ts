@@ -4,16 +4,12 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadNodeLlamaCpp } from "../../src/models/gguf.js";
 import { createArithTask } from "../../src/tasks/arith.js";
 import { runCli } from "../helpers/cli.js";
+import { llamaMissing } from "../helpers/gguf.js";
 import { tempDir } from "../helpers/tmp.js";
 
-const missing = await loadNodeLlamaCpp().then(
-  () => null,
-  (err: Error) => err.message,
-);
-if (missing) console.warn(`skipping tts-graph eval on the tiny pool: ${missing}`);
+const missing = await llamaMissing("tts-graph eval on the tiny pool");
 
 const POOL = "examples/pools/tiny-gguf.yaml";
 const GRAPH = "examples/graphs/tiny-fuse.json";

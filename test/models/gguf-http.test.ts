@@ -10,21 +10,18 @@ import { createExecContext } from "../../src/exec/context.js";
 import { evaluate } from "../../src/exec/evaluate.js";
 import type { EvalResult } from "../../src/exec/types.js";
 import type { Graph } from "../../src/graph/schema.js";
-import { GgufProvider, loadNodeLlamaCpp } from "../../src/models/gguf.js";
+import { GgufProvider } from "../../src/models/gguf.js";
 import type { LoadedPool } from "../../src/models/pool.js";
 import type { CallRequest } from "../../src/models/provider.js";
 import { resolvePool, resolveProviders } from "../../src/resolve.js";
 import { createArithTask } from "../../src/tasks/arith.js";
 import { ROOT } from "../helpers/cli.js";
+import { llamaMissing } from "../helpers/gguf.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
 
 const POOL = join(ROOT, "examples", "pools", "tiny-gguf.yaml");
 
-const missing = await loadNodeLlamaCpp().then(
-  () => null,
-  (err: Error) => err.message,
-);
-if (missing) console.warn(`skipping the HTTP path of the tiny models: ${missing}`);
+const missing = await llamaMissing("the HTTP path of the tiny models");
 
 // Three small samples, refined by the medium model, fused by the large one.
 const GRAPH: Graph = {

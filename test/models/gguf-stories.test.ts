@@ -5,20 +5,16 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GgufProvider, loadNodeLlamaCpp, readGgufFacts } from "../../src/models/gguf.js";
+import { GgufProvider, readGgufFacts } from "../../src/models/gguf.js";
 import type { CallRequest } from "../../src/models/provider.js";
 import { ROOT } from "../helpers/cli.js";
+import { llamaMissing } from "../helpers/gguf.js";
 
 const MODEL = join(ROOT, "..", "shared", "models", "stories260K.gguf");
 
-const reason = await (async () => {
-  if (!existsSync(MODEL)) return `${MODEL} is absent`;
-  return loadNodeLlamaCpp().then(
-    () => null,
-    (err: Error) => err.message,
-  );
-})();
-if (reason) console.warn(`skipping the stories260K smoke test: ${reason}`);
+const absent = existsSync(MODEL) ? null : `${MODEL} is absent`;
+if (absent) console.warn(`skipping the stories260K smoke test: ${absent}`);
+const reason = absent ?? (await llamaMissing("the stories260K smoke test"));
 
 function request(content: string, sampling: CallRequest["sampling"], sampleIndex = 0): CallRequest {
   return {

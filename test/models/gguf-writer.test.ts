@@ -11,6 +11,7 @@ import { CONCAT_CHAT_TEMPLATE, exportTinyModel, llamaGguf, type TorchTensor } fr
 import { float16BitsToNumber, float32ToFloat16Bits, writeGguf } from "../../src/models/gguf-writer.js";
 import { GgufProvider, loadNodeLlamaCpp, readGgufFacts } from "../../src/models/gguf.js";
 import type { CallRequest } from "../../src/models/provider.js";
+import { llamaMissing } from "../helpers/gguf.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir("tts-graph-gguf-writer-");
@@ -143,13 +144,7 @@ describe("GGUF writer", () => {
 });
 
 describe("GGUF round trip through llama.cpp", async () => {
-  const available = await loadNodeLlamaCpp().then(
-    () => true,
-    (err: Error) => {
-      console.warn(`skipping llama.cpp round trip: ${err.message}`);
-      return false;
-    },
-  );
+  const available = (await llamaMissing("llama.cpp round trip")) === null;
   const path = join(dir, "succ.gguf");
   const providers: GgufProvider[] = [];
   afterAll(async () => {

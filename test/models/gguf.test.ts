@@ -10,36 +10,17 @@ import { GgufProvider, loadNodeLlamaCpp, readGgufFacts } from "../../src/models/
 import { CONCAT_CHAT_TEMPLATE } from "../../src/models/gguf-llama.js";
 import { ProviderCallError, ProviderConfigError } from "../../src/models/errors.js";
 import { loadPoolFile, resolvePoolPath } from "../../src/models/pool.js";
-import type { CallRequest } from "../../src/models/provider.js";
 import { resolvePool, resolveProviders } from "../../src/resolve.js";
 import { createArithTask } from "../../src/tasks/arith.js";
 import { ROOT } from "../helpers/cli.js";
+import { arithRequest, llamaMissing } from "../helpers/gguf.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const POOL = join(ROOT, "examples", "pools", "tiny-gguf.yaml");
 const MODELS = join(ROOT, "examples", "models");
 const dir = tempDir("tts-graph-gguf-");
 
-const missing = await loadNodeLlamaCpp().then(
-  () => null,
-  (err: Error) => err.message,
-);
-if (missing) console.warn(`skipping embedded-provider tests: ${missing}`);
-
-function arithRequest(content: string, sampling: Partial<CallRequest["sampling"]> = {}, sampleIndex = 0): CallRequest {
-  return {
-    model: { id: "arith-small", family: "tiny-arith", params: 1, layers: 1, hidden: 1, endpoint: { kind: "gguf", path: "x.gguf" } },
-    messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: "number",
-    taskId: "arith",
-    item: { id: "i", question: content },
-    references: [],
-    sampling: { temperature: 1, maxTokens: 8, seed: 7, ...sampling },
-    sampleIndex,
-  };
-}
+const missing = await llamaMissing("embedded-provider tests");
 
 describe.skipIf(missing !== null)("embedded GGUF provider", () => {
   const small = new GgufProvider({ path: join(MODELS, "arith-small.gguf") });

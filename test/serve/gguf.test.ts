@@ -16,25 +16,21 @@ import { createExecContext } from "../../src/exec/context.js";
 import { evaluate } from "../../src/exec/evaluate.js";
 import { prepareGraph, runGraph, samplingSeed, type PreparedGraph } from "../../src/exec/run.js";
 import { loadGraphFile } from "../../src/graph/io.js";
-import type { Graph } from "../../src/graph/schema.js";
-import { loadNodeLlamaCpp } from "../../src/models/gguf.js";
 import type { LoadedPool } from "../../src/models/pool.js";
 import { resolveProviders, resolveTask } from "../../src/resolve.js";
 import { arithPrompt, createArithTask } from "../../src/tasks/arith.js";
 import type { Task } from "../../src/tasks/types.js";
 import type { ServedTrace } from "../../src/serve/index.js";
 import { ROOT } from "../helpers/cli.js";
+import { llamaMissing } from "../helpers/gguf.js";
+import { fanIn } from "../helpers/graphs.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const POOL = join(ROOT, "examples", "pools", "tiny-gguf.yaml");
 const FUSE = join(ROOT, "examples", "graphs", "tiny-fuse.json");
 const MAX_TOKENS = 16;
 
-const missing = await loadNodeLlamaCpp().then(
-  () => null,
-  (err: Error) => err.message,
-);
-if (missing) console.warn(`skipping the served tiny models: ${missing}`);
+const missing = await llamaMissing("the served tiny models");
 
 describe.skipIf(missing !== null)("a tiny-model graph served over HTTP and used as a pool model", () => {
   const dir = tempDir();
@@ -98,21 +94,7 @@ describe.skipIf(missing !== null)("a tiny-model graph served over HTTP and used 
           ? [{ role: "user", content: input.item.question }]
           : [{ role: "user", content: arithPrompt(input.item.question, input.role === "fuser" ? "fuse" : "refine", input.references.map((r) => r.answer ?? "?")) }],
     };
-    const graph: Graph = {
-      version: 1,
-      nodes: [
-        { id: "g1", role: "assistant", model: "served-fuse" },
-        { id: "g2", role: "assistant", model: "served-fuse" },
-        { id: "g3", role: "assistant", model: "served-fuse" },
-        { id: "f", role: "fuser", model: "arith-large" },
-      ],
-      edges: [
-        ["g1", "f"],
-        ["g2", "f"],
-        ["g3", "f"],
-      ],
-      output: "f",
-    };
+    const graph = fanIn("served-fuse", "arith-large");
     const providers = resolveProviders(outerPool);
     const ctx = createExecContext({ task, models: outerPool.pool.models, providers, cache: null, seed: 5, sampling: { temperature: 0.7, maxTokens: MAX_TOKENS } });
     const items = arith.items("test").slice(0, 10);

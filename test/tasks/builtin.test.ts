@@ -1,19 +1,18 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
 import { PAPER_TASKS } from "../../src/cost/paper.js";
 import { resolveTask, resolveTaskTokens } from "../../src/resolve.js";
 import { BUILTIN_TASK_NAMES, DATA_ENV, builtinTask } from "../../src/tasks/builtin.js";
 import { renderPrompt } from "../../src/tasks/prompts.js";
 import { STYLE_TOKENS } from "../../src/tasks/tokens.js";
-import { tempDir } from "../helpers/tmp.js";
+import { userError } from "../helpers/errors.js";
+import { tempDir, writeJsonl } from "../helpers/tmp.js";
 
 const root = tempDir("tts-graph-data-");
 
 function dataset(folder: string, records: object[]): void {
-  mkdirSync(join(root, folder), { recursive: true });
-  writeFileSync(join(root, folder, "test.jsonl"), records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  writeJsonl(join(root, folder, "test.jsonl"), records);
 }
 
 dataset(
@@ -35,16 +34,6 @@ afterEach(() => {
   if (saved === undefined) delete process.env[DATA_ENV];
   else process.env[DATA_ENV] = saved;
 });
-
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("built-in tasks: where the data comes from", () => {
   it("says how to set the data folder when none is given", () => {

@@ -2,14 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { tempDir } from "../helpers/tmp.js";
+import { tempDir, writeJsonl } from "../helpers/tmp.js";
 
 const dir = tempDir("tts-graph-grade-cli-");
-function jsonl(name: string, rows: (object | string)[]): string {
-  const path = join(dir, name);
-  writeFileSync(path, rows.map((r) => (typeof r === "string" ? r : JSON.stringify(r))).join("\n") + "\n");
-  return path;
-}
+const jsonl = (name: string, rows: (object | string)[]) => writeJsonl(join(dir, name), rows);
 const env = { TTS_GRAPH_DATA: "" };
 
 describe("tts-graph grade", () => {

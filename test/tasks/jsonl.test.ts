@@ -1,29 +1,13 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
 import { fileTask, readTaskFile } from "../../src/tasks/file.js";
 import { inferStyle } from "../../src/tasks/jsonl.js";
-import { tempDir } from "../helpers/tmp.js";
+import { userError } from "../helpers/errors.js";
+import { tempDir, writeJsonl } from "../helpers/tmp.js";
 
 const dir = tempDir("tts-graph-jsonl-");
 let n = 0;
-function file(lines: string[]): string {
-  const path = join(dir, `task-${n++}.jsonl`);
-  writeFileSync(path, lines.join("\n") + "\n");
-  return path;
-}
-
-/** The user error thrown by `fn`. */
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a UserError");
-}
+const file = (lines: string[]) => writeJsonl(join(dir, `task-${n++}.jsonl`), lines);
 
 const good = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ id, question: `q ${id}`, answer: "1", ...extra });
 

@@ -1,0 +1,32 @@
+/** Shared pieces of the tests that run the embedded GGUF provider on the tiny models. */
+import { loadNodeLlamaCpp } from "../../src/models/gguf.js";
+import type { CallRequest } from "../../src/models/provider.js";
+
+/**
+ * Why the embedded provider cannot run here, or null when it can. The reason is printed, so a
+ * skipped suite says why it was skipped.
+ */
+export async function llamaMissing(what: string): Promise<string | null> {
+  const missing = await loadNodeLlamaCpp().then(
+    () => null,
+    (err: Error) => err.message,
+  );
+  if (missing) console.warn(`skipping ${what}: ${missing}`);
+  return missing;
+}
+
+/** A request for one arithmetic prompt, as the executor sends it to a tiny model (seed 7, 8 tokens, temperature 1 unless given). */
+export function arithRequest(content: string, sampling: Partial<CallRequest["sampling"]> = {}, sampleIndex = 0): CallRequest {
+  return {
+    model: { id: "arith-small", family: "tiny-arith", params: 1, layers: 1, hidden: 1, endpoint: { kind: "gguf", path: "x.gguf" } },
+    messages: [{ role: "user", content }],
+    role: "assistant",
+    isOutput: true,
+    style: "number",
+    taskId: "arith",
+    item: { id: "i", question: content },
+    references: [],
+    sampling: { temperature: 1, maxTokens: 8, seed: 7, ...sampling },
+    sampleIndex,
+  };
+}
