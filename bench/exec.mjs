@@ -20,11 +20,10 @@ import {
   createOpenAIProvider,
   evaluate,
   layeredGraph,
-  randomGraph,
   resolveProviders,
-  Rng,
 } from "../dist/index.js";
 import { resolvePool, resolveTask } from "../dist/resolve.js";
+import { FAN_IN, SIM_CASES } from "./lib/graphs.mjs";
 import { flags, fmtSeconds, machine, machineLine, writeSection } from "./lib/record.mjs";
 
 const { has } = flags();
@@ -50,26 +49,9 @@ async function timed(fn) {
 const simTask = resolveTask("sim:math", {});
 const simPool = resolvePool("sim:llama");
 const simProviders = resolveProviders(simPool, { task: simTask });
-const fanIn = {
-  version: 1,
-  nodes: [
-    { id: "a1", role: "assistant", model: "llama-1b" },
-    { id: "a2", role: "assistant", model: "llama-1b" },
-    { id: "a3", role: "assistant", model: "llama-1b" },
-    { id: "fuse", role: "fuser", model: "llama-3b" },
-  ],
-  edges: [["a1", "fuse"], ["a2", "fuse"], ["a3", "fuse"]],
-  output: "fuse",
-};
-const ten = ["llama-1b", "llama-1b", "llama-1b", "llama-1b", "llama-3b", "llama-3b", "llama-3b", "llama-8b", "llama-1b", "llama-3b"];
-const simCases = [
-  ["single llama-8b", layeredGraph("llama-8b", 1, 1)],
-  ["fan-in 3x1B -> 3B fuser", fanIn],
-  ["random 10-node graph", randomGraph(ten, new Rng(7, "bench"), 0.3)],
-];
 const simItems = simTask.items("search").slice(0, quick ? 200 : 1000);
 const simRows = [];
-for (const [name, graph] of simCases) {
+for (const [name, graph] of SIM_CASES) {
   const ctx = createExecContext({ task: simTask, models: simPool.pool.models, providers: simProviders, concurrency: 8, seed: 0 });
   const run = () => evaluate(graph, simItems, ctx, { keepPrompts: false, keepText: false, keepTraces: false });
   await run(); // warm up the JIT
@@ -198,7 +180,7 @@ try {
   if (execFlight.value.errored > 0) throw new Error(`${execFlight.value.errored} of ${total} calls errored at ${inFlight} in flight`);
   const simCtx = createExecContext({ task: simTask, models: simPool.pool.models, providers: simProviders, concurrency: inFlight, seed: 0 });
   const simFlightItems = simTask.items("search").slice(0, quick ? 200 : 1000);
-  const simFlight = await timed(() => evaluate(fanIn, simFlightItems, simCtx, { keepPrompts: false, keepText: false, keepTraces: false }));
+  const simFlight = await timed(() => evaluate(FAN_IN, simFlightItems, simCtx, { keepPrompts: false, keepText: false, keepTraces: false }));
   flight = {
     inFlight,
     total,

@@ -11,11 +11,14 @@
 // Options: --tasks sim:math,... --budgets 18,42,80 --seeds N --evals N --methods a,b,...
 //   --objectives accuracy,latency --truth-items N --curve-items N --workers N --out DIR
 //   --write (also in --quick) / --no-write, --json (print the summary as JSON).
+//   --perturb N also runs N perturbed copies of each task's profile (bench/lib/perturb.mjs): simulated
+//   tasks the methods were never developed on, shown as sim:math_p1, ...; --perturb-only runs just those.
 // Exits non-zero only when a run crashed, never because of a time or a ranking.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import { taskLabel, writePerturbed } from "./lib/perturb.mjs";
 import { baselines, runJob, utility, VARIANTS } from "./lib/search-cell.mjs";
 import { flags, fmtSeconds, machine, machineLine, pct, renderSvg, repoRoot, writeSection } from "./lib/record.mjs";
 
@@ -35,8 +38,13 @@ async function main() {
     workers: Number(get("workers", String(Math.max(1, Math.min(2, cpus().length))))),
     evaluator: get("evaluator", "fast"),
     checks: Number(get("checks", quick ? "2" : "6")),
+    perturb: Number(get("perturb", "0")),
   };
   for (const m of settings.methods) if (!VARIANTS[m]) throw new Error(`unknown method ${m}: expected one of ${Object.keys(VARIANTS).join(", ")}`);
+  const perturbed = settings.perturb > 0 ? writePerturbed(settings.tasks, settings.perturb) : undefined;
+  // Jobs name a task by what resolves it (a perturbed profile's temporary file); results and tables by its label.
+  const taskSpecs = [...(has("perturb-only") ? [] : settings.tasks), ...(perturbed?.specs ?? [])];
+  settings.tasks = taskSpecs.map(taskLabel);
   const write = quick ? has("write") : !has("no-write");
   const outDir = get("out", quick && !write ? mkdtempSync(join(tmpdir(), "tts-graph-bench-")) : join(repoRoot, "bench", "results"));
   const m = machine();
@@ -44,20 +52,27 @@ async function main() {
 
   // Jobs, the slowest kinds first so the pool stays busy to the end.
   const jobs = [];
-  for (const task of settings.tasks) for (const budget of settings.budgets) jobs.push({ kind: "baselines", task, budget, truthItems: settings.truthItems });
+  for (const task of taskSpecs) for (const budget of settings.budgets) jobs.push({ kind: "baselines", task, budget, truthItems: settings.truthItems });
   // A few runs made both ways, through the executor and the fast path: they must agree exactly.
   const checkJobs = [];
   for (let k = 0; k < settings.checks; k++) {
-    checkJobs.push({ kind: "check", task: settings.tasks[k % settings.tasks.length], budget: settings.budgets[k % settings.budgets.length], objective: settings.objectives[k % settings.objectives.length], variant: settings.methods[k % settings.methods.length], seed: k, evals: settings.evals, truthItems: 1000, curveItems: 1000 });
+    checkJobs.push({ kind: "check", task: taskSpecs[k % taskSpecs.length], budget: settings.budgets[k % settings.budgets.length], objective: settings.objectives[k % settings.objectives.length], variant: settings.methods[k % settings.methods.length], seed: k, evals: settings.evals, truthItems: 1000, curveItems: 1000 });
   }
   jobs.push(...checkJobs);
   for (const budget of [...settings.budgets].sort((a, b) => b - a))
-    for (const task of settings.tasks)
+    for (const task of taskSpecs)
       for (const objective of settings.objectives)
         for (const variant of settings.methods)
           for (let seed = 0; seed < settings.seeds; seed++) jobs.push({ kind: "run", task, budget, objective, variant, seed, evals: settings.evals, truthItems: settings.truthItems, curveItems: settings.curveItems, evaluator: settings.evaluator });
 
-  const { results, crashes } = await runPool(jobs, settings.workers);
+  let pooled;
+  try {
+    pooled = await runPool(jobs, settings.workers);
+  } finally {
+    if (perturbed) rmSync(perturbed.dir, { recursive: true, force: true });
+  }
+  const { results, crashes } = pooled;
+  for (const r of [...results, ...crashes.map((c) => c.job)]) r.task = taskLabel(r.task);
   const checks = results.filter((r) => r.kind === "check");
   for (const c of checks.filter((x) => !x.identical)) crashes.push({ job: c, error: "the executor and the fast path disagree on this run: the figures would not be the executor's" });
   const seconds = (performance.now() - started) / 1000;

@@ -1,29 +1,23 @@
 // Simulated node calls per second on one core, through the ground-truth fast path (the code behind
-// `tts-graph sim truth`), on the built package.
+// `tts-graph sim truth`), on the built package. Rewrites its section of BENCHMARKS.md.
 //
-//     npm run build && node bench/sim-throughput.mjs [--items N] [--json]
+//     npm run build && node bench/sim-throughput.mjs                 (100,000 items per graph, seconds)
+//     npm run build && node bench/sim-throughput.mjs --quick         (10,000 items; --write to record it)
 //
-// Reports CPU time as well as wall time: on a shared machine the CPU figure is the one that says
-// what one core does.
-import { cpus } from "node:os";
-import { builtinSimProfile, createSimWorld, layeredGraph, randomGraph, simTruth, Rng } from "../dist/index.js";
+// Options: --items N, --no-write, --json. Reports CPU time as well as wall time: on a shared machine
+// the CPU figure is the one that says what one core does.
+import { builtinSimProfile, createSimWorld, layeredGraph, simTruth } from "../dist/index.js";
+import { SIM_CASES } from "./lib/graphs.mjs";
+import { flags, machine, machineLine, writeSection } from "./lib/record.mjs";
 
-const args = process.argv.slice(2);
-const itemsArg = args.indexOf("--items");
-const items = itemsArg >= 0 ? Number(args[itemsArg + 1]) : 10_000;
-const json = args.includes("--json");
+const { get, has } = flags();
+const quick = has("quick");
+const write = quick ? has("write") : !has("no-write");
+const items = Number(get("items", quick ? "10000" : "100000"));
 
 const world = createSimWorld(builtinSimProfile("math"), 0);
-const ten = ["llama-1b", "llama-1b", "llama-1b", "llama-1b", "llama-3b", "llama-3b", "llama-3b", "llama-8b", "llama-1b", "llama-3b"];
-const cases = [
-  ["single llama-8b", layeredGraph("llama-8b", 1, 1)],
-  ["fan-in 3x1B -> 3B fuser", { version: 1, nodes: [
-    { id: "a1", role: "assistant", model: "llama-1b" }, { id: "a2", role: "assistant", model: "llama-1b" },
-    { id: "a3", role: "assistant", model: "llama-1b" }, { id: "fuse", role: "fuser", model: "llama-3b" }],
-    edges: [["a1", "fuse"], ["a2", "fuse"], ["a3", "fuse"]], output: "fuse" }],
-  ["random 10-node graph", randomGraph(ten, new Rng(7, "bench"), 0.3)],
-  ["layers 3 x 3 of 3B (10 nodes)", layeredGraph("llama-3b", 3, 3)],
-];
+const cases = [...SIM_CASES, ["layers 3 x 3 of 3B (10 nodes)", layeredGraph("llama-3b", 3, 3)]];
+const m = machine();
 
 const rows = [];
 for (const [name, graph] of cases) {
@@ -36,12 +30,29 @@ for (const [name, graph] of cases) {
   rows.push({ graph: name, nodes: graph.nodes.length, items, calls: r.calls, wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), callsPerSecCpu: Math.round(r.calls / (cpuMs / 1000)), callsPerSecWall: Math.round(r.calls / (wallMs / 1000)), accuracy: r.accuracy });
 }
 
-const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, date: new Date().toISOString().slice(0, 10) };
-if (json) {
-  console.log(JSON.stringify({ machine, rows }, null, 2));
-} else {
-  console.log(`machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.date}`);
-  console.log("| graph | nodes | items | node calls | wall ms | CPU ms | calls/s (CPU) | calls/s (wall) |");
-  console.log("|---|---|---|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.graph} | ${r.nodes} | ${r.items} | ${r.calls} | ${r.wallMs} | ${r.cpuMs} | ${r.callsPerSecCpu.toLocaleString("en")} | ${r.callsPerSecWall.toLocaleString("en")} |`);
+const n = (x) => x.toLocaleString("en");
+const big = rows.filter((r) => r.nodes >= 10);
+const small = rows.filter((r) => r.nodes < 10);
+const range = (rs) => `${n(Math.min(...rs.map((r) => r.callsPerSecCpu)))} to ${n(Math.max(...rs.map((r) => r.callsPerSecCpu)))}`;
+const md = [
+  "## Simulator throughput",
+  "",
+  "Simulated node calls per second through the ground-truth fast path (the code behind `tts-graph sim truth`), one process, on the built package:",
+  "",
+  "    npm run build && node bench/sim-throughput.mjs",
+  "",
+  `Machine: ${machineLine(m)} CPU time is the process's user time, the better measure of what one core does on a busy machine; wall time includes waiting for the CPU.`,
+  "",
+  "| graph | nodes | items | node calls | wall ms | CPU ms | calls/s (CPU) | calls/s (wall) |",
+  "|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.graph} | ${r.nodes} | ${r.items} | ${r.calls} | ${r.wallMs} | ${r.cpuMs} | ${n(r.callsPerSecCpu)} | ${n(r.callsPerSecWall)} |`),
+  "",
+  `Ten-node graphs: ${range(big)} node calls per CPU-second; graphs of one to four nodes: ${range(small)}, since drawing the item itself (its wrong-answer weights for every model) is a larger share of the work there.`,
+].join("\n");
+
+if (has("json")) console.log(JSON.stringify({ machine: m, rows }, null, 2));
+else console.log(md);
+if (write) {
+  writeSection("sim-throughput", md);
+  process.stderr.write("wrote its section of BENCHMARKS.md\n");
 }

@@ -6,7 +6,9 @@
  */
 import type { Graph } from "../graph/schema.js";
 import { topology } from "../graph/topology.js";
-import { describeObjective, ObjectiveSchema, type Objective } from "../search/objective.js";
+import { RUN_FILES } from "../runs/dir.js";
+import type { SearchConfig } from "../search/config.js";
+import { describeObjective, type Objective } from "../search/objective.js";
 import type { ReportCandidate, ReportItem, ReportPhase, ResultFile, RunDir, RunEventOf } from "./run-dir.js";
 
 /** Graphs graded on fewer items than this are too noisy for a Pareto front or a leader (as in the harness). */
@@ -132,8 +134,8 @@ export interface ReportModel {
   /** result.json was present: the run finished. */
   complete: boolean;
   notes: string[];
-  config: unknown;
-  run: { optimizer: string; seed: number | undefined; task: string; pool: string; objective: string; objectiveKind: Objective["kind"] | undefined; budget: string };
+  config: SearchConfig;
+  run: { optimizer: string; seed: number | undefined; task: string; pool: string; objective: string; objectiveKind: Objective["kind"]; budget: string };
   graphs: GraphStats[];
   iterations: IterationRow[];
   sampled: SampledPoint[];
@@ -169,10 +171,8 @@ function leaderOf(graphs: Iterable<{ hash: string; failed: boolean; search: Tall
   return best;
 }
 
-function describeBudget(result: ResultFile | undefined, config: unknown): string {
-  if (result) return `${result.budget.limit} ${result.budget.unit}`;
-  const c = (config ?? {}) as { budget?: unknown; budgetUnit?: unknown };
-  return typeof c.budget === "number" ? `${c.budget} ${typeof c.budgetUnit === "string" ? c.budgetUnit : "units"}` : "unknown";
+function describeBudget(result: ResultFile | undefined, config: SearchConfig): string {
+  return result ? `${result.budget.limit} ${result.budget.unit}` : `${config.budget} ${config.budgetUnit}`;
 }
 
 export function extractReport(run: RunDir): ReportModel {
@@ -312,9 +312,9 @@ export function extractReport(run: RunDir): ReportModel {
   });
   const byHash = new Map(stats.map((g) => [g.hash, g]));
 
-  const objective = result?.objective ?? objectiveFromConfig(run.config);
+  const objective = result?.objective ?? run.config.objective;
   const best = result ? bestFromResult(result, byHash) : bestFromLog(stats);
-  if (!result) notes.unshift(`the run is incomplete: ${"result.json"} is missing, so this report shows what the event log holds so far (no validation-based choice yet)`);
+  if (!result) notes.unshift(`the run is incomplete: ${RUN_FILES.result} is missing, so this report shows what the event log holds so far (no validation-based choice yet)`);
 
   return {
     dir: run.dir,
@@ -326,15 +326,15 @@ export function extractReport(run: RunDir): ReportModel {
       seed: result?.seed ?? started?.seed,
       task: result?.task ?? started?.task ?? "unknown",
       pool: result?.pool ?? started?.pool ?? "unknown",
-      objective: objective ? describeObjective(objective) : "unknown",
-      objectiveKind: objective?.kind,
+      objective: describeObjective(objective),
+      objectiveKind: objective.kind,
       budget: describeBudget(result, run.config),
     },
     graphs: stats,
     iterations,
     sampled,
     curve: result
-      ? { points: result.curve.map((c) => ({ evals: c.evals, iteration: c.iteration, best: c.best, hash: c.bestHash })), source: "result", label: objective?.kind === "accuracy" ? "best so far (shrunk search accuracy)" : "best so far (shrunk search utility)" }
+      ? { points: result.curve.map((c) => ({ evals: c.evals, iteration: c.iteration, best: c.best, hash: c.bestHash })), source: "result", label: objective.kind === "accuracy" ? "best so far (shrunk search accuracy)" : "best so far (shrunk search utility)" }
       : { points: logCurve, source: "log", label: `best so far (search accuracy, graphs on ≥ ${SOLID_ITEMS} items)` },
     best,
     fronts: { flops: front2d(stats, (g) => g.all.meanFlops).map((g) => g.hash), latency: front2d(stats, (g) => g.all.meanLatencyMs).map((g) => g.hash) },
@@ -353,12 +353,6 @@ function safeTopology(graph: Graph): { width: number; depth: number } {
   } catch {
     return { width: NaN, depth: NaN };
   }
-}
-
-/** The objective of an unfinished run's config; the config is shown as written, so only this part is parsed. */
-function objectiveFromConfig(config: unknown): Objective | undefined {
-  const r = ObjectiveSchema.safeParse((config as { objective?: unknown } | null | undefined)?.objective);
-  return r.success ? r.data : undefined;
 }
 
 function bestFromResult(result: ResultFile, byHash: ReadonlyMap<string, GraphStats>): BestGraph {

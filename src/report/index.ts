@@ -4,6 +4,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { UserError } from "../errors.js";
+import { RUN_FILES } from "../runs/dir.js";
 import { writeFileAtomic } from "../util/files.js";
 import { breakEven, type AgentModelSpec, type BreakEven } from "./break-even.js";
 import { curveSpec, renderSvg, tradeoffSpec } from "./charts.js";
@@ -15,7 +16,7 @@ import { readRunDir } from "./run-dir.js";
 
 export { BREAK_EVEN_DEFINITION, breakEven, agentFlops, type AgentModelSpec, type BreakEven, type BaselineRow } from "./break-even.js";
 export { extractReport, front2d, tally, SOLID_ITEMS, type ReportModel, type GraphStats, type IterationRow, type SampledPoint, type CurvePoint, type BestGraph, type Tally } from "./extract.js";
-export { readRunDir, parseEventLog, RUN_FILES, type RunDir, type RunEvent } from "./run-dir.js";
+export { readRunDir, reportEvents, type RunDir, type RunEvent } from "./run-dir.js";
 export { curveSpec, tradeoffSpec, renderSvg } from "./charts.js";
 export { drawGraph, layoutGraph, type GraphDrawing } from "./graph-svg.js";
 
@@ -41,12 +42,12 @@ export async function buildReport(runDir: string, options: Pick<ReportOptions, "
   const be = breakEven(model, { models: options.models });
   const [curve, flops, latency] = await Promise.all([renderSvg(curveSpec(model)), renderSvg(tradeoffSpec(model, "flops")), renderSvg(tradeoffSpec(model, "latency"))]);
   const graphSvg = model.best ? drawGraph(model.best.graph, "best").svg : undefined;
-  return { html: buildHtml(model, be, { curve, flops, latency }, graphSvg), markdown: buildMarkdown(model, be, options.htmlName ?? "report.html"), model, breakEven: be };
+  return { html: buildHtml(model, be, { curve, flops, latency }, graphSvg), markdown: buildMarkdown(model, be, options.htmlName ?? RUN_FILES.report), model, breakEven: be };
 }
 
 /** Write `report.html` and `report.md` for a run directory; returns their paths. */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportFiles> {
-  const html = options.out ?? join(runDir, "report.html");
+  const html = options.out ?? join(runDir, RUN_FILES.report);
   const markdown = join(dirname(html), `${basename(html).replace(/\.html?$/i, "")}.md`);
   const built = await buildReport(runDir, { models: options.models, htmlName: basename(html) });
   try {

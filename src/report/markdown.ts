@@ -48,7 +48,7 @@ export function buildMarkdown(model: ReportModel, be: BreakEven, htmlName: strin
     for (const why of it.fallbacks) out.push(`**Iteration ${it.iteration}: fallback to the rule agent:** ${why}`, "");
   }
 
-  out.push("## Configuration", "", table(runTable(model)), "", "```json", JSON.stringify(model.config ?? null, null, 2), "```", "");
+  out.push("## Configuration", "", table(runTable(model)), "", "```json", JSON.stringify(model.config, null, 2), "```", "");
   if (model.notes.length > 0) out.push("## Notes on the run directory", "", ...model.notes.map((n) => `- ${n}`), "");
   return out.join("\n");
 }

@@ -1,18 +1,17 @@
 /**
- * Reading a search run directory for a report: `config.json`, `events.jsonl`, `result.json` and
- * `best.graph.json`, each validated. Only these files are read, so other files in the directory
- * (checkpoints, caches) never change a report. A run that is still going, or was killed, has no
- * `result.json` and may end in a torn line: both are states to report, not errors.
+ * A search run folder as a report sees it. The runs module reads the folder (`readRun`: config,
+ * journal, result, best graph); here each event the report uses and the result are validated in
+ * full, so a bad field is named. A run that is still going, or was killed, has no `result.json` and
+ * may end in a torn line: both are states to report, not errors.
  */
-import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { UserError } from "../errors.js";
 import { GraphSchema, type Graph } from "../graph/schema.js";
-import { parseJournal } from "../runs/journal.js";
+import { readRun, RUN_FILES } from "../runs/dir.js";
+import type { JournalRead } from "../runs/journal.js";
 import { ObjectiveSchema } from "../search/objective.js";
-import { parseWith, readStructured, readText } from "../util/files.js";
-import { RUN_FILES } from "../runs/dir.js";
+import type { SearchConfig } from "../search/config.js";
+import { parseWith } from "../util/files.js";
 
 /** JSON writes non-finite numbers as null; read them back as NaN. */
 const num = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
@@ -72,8 +71,8 @@ export type RunEvent = z.output<typeof KnownEventSchema>;
 export type RunEventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(KnownEventSchema.options.map((o) => o.shape.type.value));
-/** Harness events a report has no use for (the optimizer's internal state). */
-const UNUSED_TYPES: ReadonlySet<string> = new Set(["optimizer.updated"]);
+/** Harness events a report has no use for: the optimizer's internal state, and each iteration's leader (the report derives its curve from the result or the evaluations). */
+const UNUSED_EVENT_TYPES: ReadonlySet<string> = new Set(["optimizer.updated", "iteration.finished"]);
 
 const CandidateSchema = z.looseObject({
   hash: z.string(),
@@ -121,8 +120,7 @@ export type ResultFile = z.output<typeof ResultFileSchema>;
 /** What a run directory holds, validated. */
 export interface RunDir {
   dir: string;
-  /** `config.json`, or the config recorded in `run.started`, or undefined. */
-  config: unknown;
+  config: SearchConfig;
   events: RunEvent[];
   /** Absent while the run is unfinished. */
   result: ResultFile | undefined;
@@ -131,21 +129,17 @@ export interface RunDir {
   notes: string[];
 }
 
-export { RUN_FILES };
-
 /**
- * Parse an event log. The journal reader checks each line (JSON, format version, sequence) and
- * drops a torn last line, which a crash mid-write leaves; each event the report uses is then
- * validated, so a bad field is reported with its line.
+ * The events of a journal the report uses, each validated (a bad field is named with its line).
+ * The journal reader has already checked every line and dropped a torn last one.
  */
-export function parseEventLog(text: string, source: string): { events: RunEvent[]; notes: string[] } {
-  const journal = parseJournal(text, source);
+export function reportEvents(journal: JournalRead, source: string): { events: RunEvent[]; notes: string[] } {
   const events: RunEvent[] = [];
   const notes: string[] = [];
   if (journal.torn) notes.push(`the last line of ${source} (line ${journal.torn.line}) is incomplete, as a write cut short leaves it; it was skipped`);
   const skipped = new Map<string, number>();
   journal.events.forEach((raw, i) => {
-    if (UNUSED_TYPES.has(raw.type)) return;
+    if (UNUSED_EVENT_TYPES.has(raw.type)) return;
     if (!KNOWN_TYPES.has(raw.type)) {
       skipped.set(raw.type, (skipped.get(raw.type) ?? 0) + 1);
       return;
@@ -158,24 +152,8 @@ export function parseEventLog(text: string, source: string): { events: RunEvent[
 
 /** Read and validate a run directory. Throws a `UserError` when it is not one. */
 export function readRunDir(dir: string): RunDir {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`run directory ${dir} does not exist or is not a folder`, { source: dir, code: "run_dir_missing" });
-  }
-  const eventsPath = join(dir, RUN_FILES.events);
-  if (!existsSync(eventsPath)) {
-    throw new UserError(`${dir} is not a search run directory: it has no ${RUN_FILES.events} (expected what \`tts-graph search --out DIR\` writes)`, { source: dir, code: "not_a_run_dir" });
-  }
-  const { events, notes } = parseEventLog(readText(eventsPath, "event log"), eventsPath);
-
-  const resultPath = join(dir, RUN_FILES.result);
-  const result = existsSync(resultPath) ? parseWith(ResultFileSchema, readStructured(resultPath, "result file"), resultPath, "search result") : undefined;
-
-  const bestPath = join(dir, RUN_FILES.best);
-  const bestGraph = existsSync(bestPath) ? parseWith(GraphSchema, readStructured(bestPath, "graph file"), bestPath, "graph") : undefined;
-
-  const configPath = join(dir, RUN_FILES.config);
-  let config: unknown = existsSync(configPath) ? readStructured(configPath, "config file") : undefined;
-  if (config === undefined) config = events.find((e) => e.type === "run.started")?.config;
-
-  return { dir, config, events, result, bestGraph, notes };
+  const run = readRun(dir);
+  const { events, notes } = reportEvents(run.journal, join(dir, RUN_FILES.events));
+  const result = run.result === undefined ? undefined : parseWith(ResultFileSchema, run.result, join(dir, RUN_FILES.result), "search result");
+  return { dir, config: run.config, events, result, bestGraph: run.bestGraph, notes };
 }

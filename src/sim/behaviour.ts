@@ -29,6 +29,7 @@
  * 4. Output length: the item's length for that answer, plus elaboration[role] x the mean reference
  *    length (writers build on what they read, so chains grow long; fusers condense).
  */
+import { callLatencyMs } from "../cost/flops.js";
 import { fmix32 } from "../util/rng.js";
 import { MIN_OUTPUT_TOKENS } from "./answers.js";
 import { CORRECT, FOREIGN_BASE, mix, NO_ANSWER, UNIQUE_BASE, unitFromKey, type SimItem, type SimWorld } from "./world.js";
@@ -210,6 +211,5 @@ export function simulateCall(
 
 /** Simulated latency of a call from the model's prefill and decode speeds. */
 export function callLatency(world: SimWorld, model: number, promptTokens: number, completionTokens: number): number {
-  const s = world.models[model]!.speed;
-  return (s.overheadMs ?? 0) + (1000 * promptTokens) / s.prefillTokensPerSec + (1000 * completionTokens) / s.decodeTokensPerSec;
+  return callLatencyMs(world.models[model]!.speed, promptTokens, completionTokens);
 }

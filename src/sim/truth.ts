@@ -180,8 +180,7 @@ export function runCompiled(world: SimWorld, g: CompiledGraph, itemIndex: number
     scratch.completion[i] = out.completionTokens;
     const np = out.promptTokens;
     const nd = out.completionTokens;
-    const s = g.specs[i]!;
-    flops += 2 * s.params * (np + nd) + 2 * s.layers * s.hidden * (np * (np + 1) + nd * (2 * np + nd + 1));
+    flops += callFlops(g.specs[i]!, np, nd).total;
     const f = start + callLatency(world, m, np, nd);
     scratch.finish[i] = f;
     if (f > latency) latency = f;

@@ -90,7 +90,7 @@ describe("tts-graph report", () => {
     expect(existsSync(doc.html) && existsSync(doc.markdown)).toBe(true);
     const bad = await runCli(["report", join(root, "nope"), "--json"]);
     expect(bad.code).toBe(2);
-    expect(JSON.parse(bad.stdout).error.code).toBe("run_dir_missing");
-    expect(bad.stderr).toMatch(/run directory .*nope does not exist/);
+    expect(JSON.parse(bad.stdout).error.code).toBe("not_a_run");
+    expect(bad.stderr).toMatch(/nope does not exist/);
   });
 });

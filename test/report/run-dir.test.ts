@@ -2,9 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { parseEventLog, readRunDir } from "../../src/report/run-dir.js";
+import { readRunDir, reportEvents } from "../../src/report/run-dir.js";
+import { parseJournal } from "../../src/runs/journal.js";
 import { tempDir } from "../helpers/tmp.js";
 import { cutRun, rawEvents, searchRun } from "./runs.js";
+
+/** The report's events of a log text, read as a run folder's journal is. */
+const parseEventLog = (text: string, source: string) => reportEvents(parseJournal(text, source), source);
 
 function userError(fn: () => unknown): UserError {
   try {
@@ -20,8 +24,9 @@ describe("reading a run directory", () => {
   let root: string;
   let run: string;
   let lines: string[];
-  /** Events the report reads: all but the optimizer's internal state. */
-  const used = (ls: string[]) => ls.filter((l) => !l.includes('"type":"optimizer.updated"')).length;
+  /** Events the report reads: all but the optimizer's internal state and the iteration leaders. */
+  const unused = (type: unknown) => type === "optimizer.updated" || type === "iteration.finished";
+  const used = (ls: string[]) => ls.filter((l) => !unused((JSON.parse(l) as { type: string }).type)).length;
   beforeAll(async () => {
     root = tempDir("tts-graph-report-");
     run = await searchRun(join(root, "run"), ["--evals", "400"]);
@@ -31,12 +36,12 @@ describe("reading a run directory", () => {
   it("reads a finished run: every event, the result, the best graph and the config", () => {
     const r = readRunDir(run);
     expect(r.events.length).toBe(used(lines));
-    expect(r.events.map((e) => e.seq)).toEqual(rawEvents(run).filter((e) => e.type !== "optimizer.updated").map((e) => e.seq));
+    expect(r.events.map((e) => e.seq)).toEqual(rawEvents(run).filter((e) => !unused(e.type)).map((e) => e.seq));
     const result = JSON.parse(readFileSync(join(run, "result.json"), "utf8"));
     expect(r.result?.best.hash).toBe(result.best.hash);
     expect(r.result?.cost.graphFlops).toBe(result.cost.graphFlops);
     expect(r.bestGraph?.nodes.map((n) => n.id)).toEqual(result.best.graph.nodes.map((n: { id: string }) => n.id));
-    expect((r.config as { evals: number }).evals).toBe(400);
+    expect(r.config.evals).toBe(400);
     expect(r.notes).toEqual([]);
   });
 
@@ -48,11 +53,6 @@ describe("reading a run directory", () => {
     expect(r.bestGraph).toBeUndefined();
     expect(r.events.length).toBe(used(kept));
     expect(r.notes.join("\n")).toMatch(new RegExp(`last line of .*events\\.jsonl \\(line ${kept.length + 1}\\) is incomplete`));
-    // Without config.json, the config recorded in run.started stands in.
-    const noConfig = join(root, "no-config");
-    mkdirSync(noConfig);
-    writeFileSync(join(noConfig, "events.jsonl"), kept.join("\n") + "\n");
-    expect((readRunDir(noConfig).config as { evals: number }).evals).toBe(400);
   });
 
   it("a broken line that is not the last is an error naming the line", () => {
@@ -80,11 +80,12 @@ describe("reading a run directory", () => {
     expect(userError(() => parseEventLog([lines[0], newer].join("\n") + "\n", "events.jsonl")).message).toMatch(/events\.jsonl: line 2 has event format 99, newer than this tts-graph reads/);
   });
 
-  it("a missing folder, a folder without a log and a bad result.json are user errors", () => {
+  it("a missing folder, a folder without config.json and a bad result.json are user errors", () => {
     expect(userError(() => readRunDir(join(root, "nope"))).message).toMatch(/does not exist/);
-    const empty = join(root, "empty");
-    mkdirSync(empty);
-    expect(userError(() => readRunDir(empty)).message).toMatch(/not a search run directory: it has no events\.jsonl/);
+    const noConfig = join(root, "no-config");
+    mkdirSync(noConfig);
+    writeFileSync(join(noConfig, "events.jsonl"), lines.join("\n") + "\n");
+    expect(userError(() => readRunDir(noConfig)).message).toMatch(/has no config\.json, so it is not a tts-graph run folder/);
     const broken = join(root, "broken");
     cutRun(run, broken, 1);
     const result = JSON.parse(readFileSync(join(run, "result.json"), "utf8"));

@@ -1,6 +1,7 @@
 /**
  * `tts-graph serve` as a user runs it: the built bin on a free port prints its URL (a JSON line on
- * stdout with --json, a line on stderr always), answers the `openai` client, and exits 0 on SIGTERM.
+ * stdout with --json, a line on stderr always), answers the `openai` client, and exits 0 on SIGTERM
+ * or SIGINT.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -53,6 +54,26 @@ describe("tts-graph serve (the built bin)", () => {
     expect(stderr).toMatch(/SIGTERM: shutting down/);
     // stdout carries exactly the one JSON line.
     expect(stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("shuts down on SIGINT (Ctrl-C) as on SIGTERM", async () => {
+    const child = spawn(process.execPath, [BIN, "serve", join(GRAPHS, "single.json"), "--task", "sim:math", "--pool", "sim:llama", "--port", "0"], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes("listening on ")) resolve();
+      });
+      child.on("close", () => reject(new Error(`serve exited before listening: ${stderr}`)));
+    });
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/SIGINT: shutting down/);
   });
 
   it("exits 2 naming the problem when a graph uses a model the pool lacks", async () => {

@@ -2,12 +2,10 @@
  * `tts-graph report RUN_DIR`: write the self-contained HTML report and the Markdown summary of a
  * search run directory (finished or not) and print their paths.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { AgentModelSpec } from "../../report/break-even.js";
 import { writeReport } from "../../report/index.js";
 import { resolvePool } from "../../resolve.js";
-import { readStructured } from "../../util/files.js";
+import { loadRunConfig } from "../../runs/dir.js";
 import { emit, type Io } from "../output.js";
 
 export interface ReportOpts {
@@ -17,16 +15,13 @@ export interface ReportOpts {
 
 /** The run's pool models, for converting the agent's tokens to FLOPs; none when the pool cannot be found now. */
 function poolModels(runDir: string, io: Io): AgentModelSpec[] {
-  const configPath = join(runDir, "config.json");
-  if (!existsSync(configPath)) return [];
-  let pool: unknown;
+  let pool: string;
   try {
-    pool = (readStructured(configPath, "config file") as { pool?: unknown } | null)?.pool;
+    pool = loadRunConfig(runDir).pool;
   } catch {
-    // writeReport reads config.json itself and reports what is wrong with it.
+    // writeReport reads the run itself and reports what is wrong with it.
     return [];
   }
-  if (typeof pool !== "string") return [];
   try {
     return resolvePool(pool).pool.models;
   } catch (err) {
