@@ -1,24 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
 import { readRunDir, reportEvents } from "../../src/report/run-dir.js";
 import { parseJournal } from "../../src/runs/journal.js";
 import { tempDir } from "../helpers/tmp.js";
 import { cutRun, rawEvents, searchRun } from "./runs.js";
+import { userError } from "../helpers/errors.js";
 
 /** The report's events of a log text, read as a run folder's journal is. */
 const parseEventLog = (text: string, source: string) => reportEvents(parseJournal(text, source), source);
 
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("reading a run directory", () => {
   let root: string;

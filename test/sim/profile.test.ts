@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
 import { PAPER_MODELS, PAPER_TASKS } from "../../src/cost/paper.js";
 import { planCost } from "../../src/cost/plan.js";
 import { loadGraphFile } from "../../src/graph/io.js";
@@ -10,6 +9,7 @@ import { resolvePool, resolveTask, resolveTaskTokens } from "../../src/resolve.j
 import { BUILTIN_SIM_PROFILES, builtinProfileDir } from "../../src/sim/profile.js";
 import { builtinSimProfile, loadSimProfile } from "../../src/sim/index.js";
 import { tempDir } from "../helpers/tmp.js";
+import { userError } from "../helpers/errors.js";
 
 const dir = tempDir("tts-graph-sim-profile-");
 const math = JSON.parse(readFileSync(join(builtinProfileDir(), "math.json"), "utf8"));
@@ -20,15 +20,6 @@ function write(name: string, data: unknown): string {
   return p;
 }
 
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("built-in profiles", () => {
   it.each(BUILTIN_SIM_PROFILES)("%s covers the seven models with the paper's FLOPs specs and token constants", (name) => {
