@@ -63,7 +63,8 @@ describe("tts-graph serve (the built bin)", () => {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // The signal is part of the value, so a failure says whether the process died of it.
+    const exited = new Promise<string>((resolve) => child.on("close", (code, signal) => resolve(`code ${code} signal ${signal}`)));
     await new Promise<void>((resolve, reject) => {
       child.stderr.on("data", (d: Buffer) => {
         stderr += d.toString();
@@ -72,7 +73,7 @@ describe("tts-graph serve (the built bin)", () => {
       child.on("close", () => reject(new Error(`serve exited before listening: ${stderr}`)));
     });
     child.kill("SIGINT");
-    expect(await exited).toBe(0);
+    expect(await exited, stderr).toBe("code 0 signal null");
     expect(stderr).toMatch(/SIGINT: shutting down/);
   });
 

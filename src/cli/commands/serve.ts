@@ -3,6 +3,7 @@
  * pool, providers, cache and sampling are resolved exactly as `tts-graph run` resolves them.
  */
 import { UserError } from "../../errors.js";
+import { trapStopSignals, type StopSignal } from "../../runs/signals.js";
 import { prepareGraph } from "../../exec/run.js";
 import { createServeHandler, graphModelName, listen, uniqueIds, type RunningServer, type ServedGraph } from "../../serve/index.js";
 import type { Io } from "../output.js";
@@ -55,28 +56,25 @@ export async function startServe(files: string[], opts: ServeOpts, log: (line: s
   }
 }
 
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve(s);
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
-}
-
 export async function serveCommand(files: string[], opts: ServeOpts, io: Io): Promise<void> {
-  const session = await startServe(files, opts, (line) => io.stderr(line + "\n"));
-  const { url } = session.server;
-  const models = session.graphs.map((g) => g.id);
-  io.stderr(`serving ${models.map((m) => `"${m}"`).join(", ")} (task ${session.taskId}, pool ${session.pool})\n`);
-  io.stderr(`listening on ${url} (OpenAI base URL ${url}/v1); stop with Ctrl-C\n`);
-  if (opts.json) io.stdout(JSON.stringify({ url, baseURL: `${url}/v1`, port: session.server.port, models }) + "\n");
-  const signal = await nextSignal();
-  const n = session.server.inFlight();
-  io.stderr(`${signal}: shutting down${n > 0 ? `, finishing ${n} request${n === 1 ? "" : "s"} in flight (again to force)` : ""}\n`);
-  await session.close();
-  io.stderr("stopped\n");
+  // Trapped before start-up, so a signal that arrives while the pool loads or just after the
+  // "listening" line still shuts the server down cleanly instead of killing the process.
+  let stopped!: (signal: StopSignal) => void;
+  const stop = new Promise<StopSignal>((resolve) => (stopped = resolve));
+  const release = trapStopSignals((signal) => stopped(signal));
+  try {
+    const session = await startServe(files, opts, (line) => io.stderr(line + "\n"));
+    const { url } = session.server;
+    const models = session.graphs.map((g) => g.id);
+    io.stderr(`serving ${models.map((m) => `"${m}"`).join(", ")} (task ${session.taskId}, pool ${session.pool})\n`);
+    io.stderr(`listening on ${url} (OpenAI base URL ${url}/v1); stop with Ctrl-C\n`);
+    if (opts.json) io.stdout(JSON.stringify({ url, baseURL: `${url}/v1`, port: session.server.port, models }) + "\n");
+    const signal = await stop;
+    const n = session.server.inFlight();
+    io.stderr(`${signal}: shutting down${n > 0 ? `, finishing ${n} request${n === 1 ? "" : "s"} in flight (again to force)` : ""}\n`);
+    await session.close();
+    io.stderr("stopped\n");
+  } finally {
+    release();
+  }
 }
