@@ -29,7 +29,7 @@ async function main() {
     quick,
     tasks: get("tasks", quick ? "sim:math,sim:humaneval" : "sim:math,sim:mmlu,sim:humaneval").split(","),
     budgets: get("budgets", quick ? "18" : "18,42,80").split(",").map(Number),
-    seeds: Number(get("seeds", quick ? "2" : "10")),
+    seeds: Number(get("seeds", quick ? "2" : "30")),
     evals: Number(get("evals", quick ? "400" : "800")),
     methods: get("methods", Object.keys(VARIANTS).join(",")).split(","),
     objectives: get("objectives", "accuracy,latency").split(","),
