@@ -4,6 +4,7 @@
  * server and the benchmarks go through it, and the layers below never import it.
  */
 import { existsSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { UserError } from "./errors.js";
 import { PAPER_MODELS, PAPER_TASKS } from "./cost/paper.js";
 import type { TaskTokens } from "./cost/tokens.js";
@@ -48,6 +49,21 @@ export function resolvePool(spec: string | undefined): LoadedPool {
     code: "unknown_pool",
     source: "--pool",
   });
+}
+
+/**
+ * A task or pool spec with its file paths made absolute against `cwd`: a run records its config, and
+ * must find the same files when it is resumed from another working directory. Built-in names come
+ * back unchanged.
+ */
+export function absoluteSpec(spec: string, cwd = process.cwd()): string {
+  if (spec.startsWith("sim:")) {
+    const rest = spec.slice("sim:".length);
+    return /[/\\]|\.(json|ya?ml)$/i.test(rest) ? `sim:${resolvePath(cwd, rest)}` : spec;
+  }
+  if (spec.startsWith("file:")) return `file:${resolvePath(cwd, spec.slice("file:".length))}`;
+  if (spec === "paper" || spec.startsWith("paper:") || spec === ARITH_TASK_ID || builtinTaskInfo(spec)) return spec;
+  return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(resolvePath(cwd, spec)) ? resolvePath(cwd, spec) : spec;
 }
 
 /** Token constants of a task, for a-priori cost. Needs no data. */

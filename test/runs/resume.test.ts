@@ -232,6 +232,28 @@ describe("run folders are not reused by accident", () => {
     expect(read(baseDir, "result.json")).toBe(baseResult);
   }, 120_000);
 
+  it("a run started with relative file paths resumes, and reports, from another working directory", async () => {
+    const home = join(dir, "relative");
+    mkdirSync(join(home, "profiles"), { recursive: true });
+    cpSync(join(ROOT, "profiles", "sim", "math.json"), join(home, "profiles", "mine.json"));
+    const args = ["--task", "sim:profiles/mine.json", "--pool", "sim:profiles/mine.json", "--evals", "300", "--seed", "2", "--out", "run"];
+    const first = await runCli(["search", ...args, "--json"], { cwd: home });
+    expect(first.code, first.stderr).toBe(0);
+    const config = JSON.parse(read(join(home, "run"), "config.json")) as { task: string; pool: string };
+    expect(config.task).toBe(`sim:${join(home, "profiles", "mine.json")}`);
+    expect(config.pool).toBe(config.task);
+    const result = read(join(home, "run"), "result.json");
+    // From elsewhere, where profiles/mine.json does not exist.
+    const again = await runCli(["search", "--resume", join(home, "run"), "--json"], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(read(join(home, "run"), "result.json")).toBe(result);
+    // The same relative flags, given again from the run's own folder, still match the recorded config.
+    const same = await runCli(["search", "--resume", "run", "--task", "sim:profiles/mine.json", "--json"], { cwd: home });
+    expect(same.code, same.stderr).toBe(0);
+    const report = await runCli(["report", join(home, "run"), "--json"], { cwd: dir });
+    expect(report.code, report.stderr).toBe(0);
+  }, 120_000);
+
   it("a config that cannot run leaves no run folder behind", async () => {
     const d = join(dir, "too-small");
     const r = await runCli(["search", "--config", configPath, "--evals", "10", "--out", d]);

@@ -12,7 +12,7 @@ import { UserError } from "../../errors.js";
 import type { ResponseCache } from "../../exec/cache.js";
 import { toMermaid } from "../../graph/render.js";
 import type { LoadedPool } from "../../models/pool.js";
-import { resolveProviders, resolveTask } from "../../resolve.js";
+import { absoluteSpec, resolveProviders, resolveTask } from "../../resolve.js";
 import { acquireLock, configDifferences, createRunDir, describeDifferences, discardNewRun, readRun } from "../../runs/dir.js";
 import type { JournalRead } from "../../runs/journal.js";
 import { RunRecorder } from "../../runs/recorder.js";
@@ -171,7 +171,9 @@ export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string
   if (opts.out !== undefined && resolve(opts.out) !== resolve(dir)) {
     throw new UserError(`--out ${opts.out} differs from --resume ${dir}: a resumed run stays in its folder`, { code: "resume_flags", source: "--out" });
   }
-  const given = configFrom({ ...opts, data: undefined, concurrency: undefined, cache: undefined }, stored);
+  // Files named by the flags are compared as the new run recorded them: absolute.
+  const flags = { ...opts, task: opts.task !== undefined ? absoluteSpec(opts.task) : undefined, pool: opts.pool !== undefined ? absoluteSpec(opts.pool) : undefined };
+  const given = configFrom({ ...flags, data: undefined, concurrency: undefined, cache: undefined }, stored);
   const diffs = configDifferences(stored, given);
   if (diffs.length > 0) {
     throw new UserError(
@@ -183,8 +185,16 @@ export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string
     ...stored,
     cache: opts.cache === false ? false : stored.cache,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-    ...(opts.data !== undefined ? { data: opts.data } : {}),
+    ...(opts.data !== undefined ? { data: resolve(opts.data) } : {}),
   };
+}
+
+/**
+ * The config with its task, pool and data paths made absolute, as a new run records it: the run can
+ * then be resumed, or reported on, from any working directory.
+ */
+export function withAbsoluteFiles(config: SearchConfig): SearchConfig {
+  return { ...config, task: absoluteSpec(config.task), pool: absoluteSpec(config.pool), ...(config.data !== undefined ? { data: resolve(config.data) } : {}) };
 }
 
 interface Prepared {
@@ -210,8 +220,9 @@ function prepare(out: string, recorded: SearchConfig, effective: SearchConfig, c
 
 export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
   if (opts.resume !== undefined) return resumeSearch(opts.resume, opts, io);
-  const config = configFrom(opts);
-  const out = opts.out ?? defaultOutDir(config);
+  const given = configFrom(opts);
+  const config = withAbsoluteFiles(given);
+  const out = opts.out ?? defaultOutDir(given);
   const prepared = prepare(out, config, config, opts.cache);
   try {
     const { created } = createRunDir(out, config, { force: opts.force });
