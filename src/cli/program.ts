@@ -202,5 +202,12 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON document on stdout")
     .action(async (dir: string, opts) => (await import("./commands/report.js")).reportCommand(dir, opts, io));
 
+  program
+    .command("status")
+    .description("say where a search run stands: finished, running or interrupted, evaluations done, the best graph so far, and how to continue it")
+    .argument("<run-dir>", "folder written by `tts-graph search --out DIR`")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (dir: string, opts) => (await import("./commands/status.js")).statusCommand(dir, opts, io));
+
   return program;
 }

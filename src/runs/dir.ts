@@ -201,13 +201,25 @@ export function acquireLock(dir: string): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
-    const pid = Number(readFileSync(path, "utf8").trim());
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+    const pid = lockHolder(dir);
+    if (pid !== undefined && pid !== process.pid) {
       throw new UserError(`${dir} is being written by another tts-graph process (pid ${pid}); wait for it to finish or stop it first`, { code: "run_locked", source: dir });
     }
     rmSync(path, { force: true });
   }
   throw new UserError(`cannot lock the run folder ${dir}: another process keeps taking it`, { code: "run_locked", source: dir });
+}
+
+/** The pid of the live process that holds the run's lock; undefined when none does (no lock, or a dead holder's). */
+export function lockHolder(dir: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, RUN_FILES.lock), "utf8");
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.trim());
+  return Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
 }
 
 export function releaseLock(dir: string): void {
