@@ -91,7 +91,8 @@ export class RunTracker {
     for (const o of items) {
       s.calls += o.calls;
       if (o.errored) s.erroredItems++;
-      else s.flops += o.flops;
+      // An errored item's calls ran before it failed: their FLOPs count, as in the result's cost.
+      s.flops += o.flops;
       s.dollars = s.dollars === undefined || o.dollars === undefined ? undefined : s.dollars + o.dollars;
     }
     if (split === "search") {

@@ -15,6 +15,7 @@ import { createExecContext, evaluate, ResponseCache } from "../../src/exec/index
 import type { Graph } from "../../src/graph/index.js";
 import type { LoadedPool } from "../../src/models/pool.js";
 import { resolveProviders, resolveTask } from "../../src/resolve.js";
+import { RunTracker } from "../../src/runs/tracker.js";
 import { parseSearchConfig } from "../../src/search/config.js";
 import { Journal } from "../../src/search/events.js";
 import { runSearch, type SearchResult } from "../../src/search/harness.js";
@@ -108,6 +109,14 @@ describe.each(FAULTS)("a search against a server answering $name", ({ fault, err
       expect(o.error).toMatch(error);
     }
     expect(r.cost.erroredItems).toBe(errored.length);
+    // The progress line and checkpoints count what the result counts: an errored item's calls and
+    // FLOPs were spent all the same.
+    const tracker = new RunTracker();
+    for (const e of journal.events) tracker.onEvent(e);
+    const progress = tracker.snapshot();
+    expect(progress.erroredItems).toBe(r.cost.erroredItems);
+    expect(progress.calls).toBe(r.cost.graphCalls);
+    expect(progress.flops).toBeCloseTo(r.cost.graphFlops, -3);
     // Retries: in the result, in the log, and the waits the retry policy made.
     const loggedRetries = outcomes.reduce((s, o) => s + (o.retries ?? 0), 0);
     expect(r.cost.graphRetries).toBe(loggedRetries);
