@@ -24,7 +24,7 @@ import {
 } from "../dist/index.js";
 import { resolvePool, resolveTask } from "../dist/resolve.js";
 import { FAN_IN, SIM_CASES } from "./lib/graphs.mjs";
-import { flags, fmtSeconds, machine, machineLine, writeSection } from "./lib/record.mjs";
+import { flags, fmtSeconds, machine, machineLine, sectionHead, writeSection } from "./lib/record.mjs";
 
 const { has } = flags();
 const quick = has("quick");
@@ -196,12 +196,13 @@ try {
 
 const seconds = (performance.now() - started) / 1000;
 const L = [];
-L.push("## Execution speed");
-L.push("");
-L.push("    npm run build && npm run bench:exec" + (quick ? " -- --quick" : ""));
-L.push("");
-L.push(`Machine: ${machineLine(m)} The script took ${fmtSeconds(seconds)}. CPU time is this process's user + system time (the local server runs in a child process); on a shared machine it is the figure that says what one core does.`);
-L.push("");
+L.push(
+  ...sectionHead(
+    "Execution speed",
+    "npm run build && npm run bench:exec" + (quick ? " -- --quick" : ""),
+    `${machineLine(m)} The script took ${fmtSeconds(seconds)}. CPU time is this process's user + system time (the local server runs in a child process); on a shared machine it is the figure that says what one core does.`,
+  ),
+);
 L.push("### Simulated node calls per second, one process");
 L.push("");
 L.push(`Through the executor (\`evaluate\`: prompts rendered, the sim provider's texts, answers extracted and graded, FLOPs ledger, 8 calls in flight) on ${simItems.length} sim:math items, against the simulator's compiled ground-truth path (\`tts-graph sim truth\`) on the same graph.`);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { buildSearch, createExecContext, evaluate, layeredGraph, parseSearchConfig, resolveProviders, runSearch } from "../dist/index.js";
 import { loadNodeLlamaCpp } from "../dist/models/gguf.js";
 import { resolvePool, resolveTask } from "../dist/resolve.js";
-import { flags, fmtSeconds, machine, machineLine, pct, repoRoot, writeSection } from "./lib/record.mjs";
+import { flags, fmtSeconds, machine, machineLine, pct, repoRoot, sectionHead, writeSection } from "./lib/record.mjs";
 
 const { get, has } = flags();
 const quick = has("quick");
@@ -88,12 +88,7 @@ for (const budget of budgets) {
 const seconds = (performance.now() - started) / 1000;
 
 const L = [];
-L.push("## A search on real tiny models");
-L.push("");
-L.push("    npm run build && npm run bench:real" + (quick ? " -- --quick" : ""));
-L.push("");
-L.push(`Machine: ${machineLine(m)} The script took ${fmtSeconds(seconds)} in all.`);
-L.push("");
+L.push(...sectionHead("A search on real tiny models", "npm run build && npm run bench:real" + (quick ? " -- --quick" : ""), `${machineLine(m)} The script took ${fmtSeconds(seconds)} in all.`));
 L.push(
   `Agent-REINFORCE with the rule agent on the pool \`examples/pools/tiny-gguf.yaml\` (arith-small, arith-medium, arith-large: llama.cpp in-process, one thread each) and the generated \`arith\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included), no response cache, sampling temperature 0.7. ` +
     `Each chosen graph and the best single model that fits the same budget (every fitting model run on the test split, the best kept: an oracle choice, which favours the baseline) are evaluated on the same ${test.length} held-out test items. ` +

@@ -20,7 +20,7 @@ import { join, relative } from "node:path";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
 import { taskLabel, writePerturbed } from "./lib/perturb.mjs";
 import { baselines, runJob, utility, VARIANTS } from "./lib/search-cell.mjs";
-import { flags, fmtSeconds, machine, machineLine, pct, renderSvg, repoRoot, writeSection } from "./lib/record.mjs";
+import { flags, fmtSeconds, machine, machineLine, pct, renderSvg, repoRoot, sectionHead, writeSection } from "./lib/record.mjs";
 
 async function main() {
   const { get, has } = flags();
@@ -269,12 +269,13 @@ function markdown(summary, svgRel) {
   const { settings, machine: m, cells } = summary;
   const L = [];
   const lead = "agent-reinforce";
-  L.push("## Search methods in the simulator");
-  L.push("");
-  L.push("    npm run build && npm run bench:search" + (settings.quick ? " -- --quick" : ""));
-  L.push("");
-  L.push(`Machine: ${machineLine(m)} The script took ${fmtSeconds(summary.seconds)} on ${settings.workers} worker thread${settings.workers > 1 ? "s" : ""}${summary.crashes ? `; ${summary.crashes} runs crashed` : ""}.`);
-  L.push("");
+  L.push(
+    ...sectionHead(
+      "Search methods in the simulator",
+      "npm run build && npm run bench:search" + (settings.quick ? " -- --quick" : ""),
+      `${machineLine(m)} The script took ${fmtSeconds(summary.seconds)} on ${settings.workers} worker thread${settings.workers > 1 ? "s" : ""}${summary.crashes ? `; ${summary.crashes} runs crashed` : ""}.`,
+    ),
+  );
   L.push(
     `Settings: tasks ${settings.tasks.join(", ")} with the \`sim:llama\` pool (1B, 3B, 8B, 70B); budgets ${settings.budgets.join(", ")} units; seeds 0..${settings.seeds - 1} per method; ` +
       `${settings.evals} graph-item evaluations per run (equal search cost: probes, pretests, iterations and the final validation of the candidates all count). ` +

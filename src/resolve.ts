@@ -19,7 +19,7 @@ import { BUILTIN_TASK_NAMES, builtinTask, builtinTaskInfo } from "./tasks/builti
 import { fileTask, readTaskFile, type FileTaskOptions } from "./tasks/file.js";
 import { measurePromptTokens, STYLE_TOKENS } from "./tasks/tokens.js";
 import type { Task } from "./tasks/types.js";
-import { createSimTask, createSimWorld, isSimTask, loadSimProfile, profilePool, resolveSimProfile, simPool, simRoutingProvider, type SimWorld } from "./sim/index.js";
+import { createSimTask, createSimWorld, isSimProfileFile, isSimTask, loadSimProfile, profilePool, resolveSimProfile, simPool, simRoutingProvider, type SimWorld } from "./sim/index.js";
 
 export interface ResolveOptions {
   /** Folder of benchmark data for built-in tasks (else `TTS_GRAPH_DATA`). */
@@ -41,7 +41,7 @@ export function resolvePool(spec: string | undefined): LoadedPool {
   if (name.startsWith("sim:")) {
     const rest = name.slice("sim:".length);
     // `sim:PROFILE.json`: every model of a simulator profile.
-    if (/[/\\]|\.(json|ya?ml)$/i.test(rest)) return profilePool(loadSimProfile(rest), name);
+    if (isSimProfileFile(rest)) return profilePool(loadSimProfile(rest), name);
     return simPool(rest);
   }
   if (existsSync(name)) return loadPoolFile(name);
@@ -52,18 +52,18 @@ export function resolvePool(spec: string | undefined): LoadedPool {
 }
 
 /**
- * A task or pool spec with its file paths made absolute against `cwd`: a run records its config, and
+ * A task or pool spec with its file paths made absolute (against the working directory): a run records its config, and
  * must find the same files when it is resumed from another working directory. Built-in names come
  * back unchanged.
  */
-export function absoluteSpec(spec: string, cwd = process.cwd()): string {
+export function absoluteSpec(spec: string): string {
   if (spec.startsWith("sim:")) {
     const rest = spec.slice("sim:".length);
-    return /[/\\]|\.(json|ya?ml)$/i.test(rest) ? `sim:${resolvePath(cwd, rest)}` : spec;
+    return isSimProfileFile(rest) ? `sim:${resolvePath(rest)}` : spec;
   }
-  if (spec.startsWith("file:")) return `file:${resolvePath(cwd, spec.slice("file:".length))}`;
+  if (spec.startsWith("file:")) return `file:${resolvePath(spec.slice("file:".length))}`;
   if (spec === "paper" || spec.startsWith("paper:") || spec === ARITH_TASK_ID || builtinTaskInfo(spec)) return spec;
-  return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(resolvePath(cwd, spec)) ? resolvePath(cwd, spec) : spec;
+  return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(spec) ? resolvePath(spec) : spec;
 }
 
 /** Token constants of a task, for a-priori cost. Needs no data. */

@@ -62,5 +62,10 @@ export function flags(argv = process.argv.slice(2)) {
   return { get, has };
 }
 
+/** The opening lines of a generated section: its heading, the command that regenerates it, and the machine it ran on. */
+export function sectionHead(title, command, machineText) {
+  return [`## ${title}`, "", `    ${command}`, "", `Machine: ${machineText}`, ""];
+}
+
 export const pct = (x, digits = 1) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : "-");
 export const fmtSeconds = (s) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);

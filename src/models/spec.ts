@@ -62,6 +62,16 @@ export const modelIdentityShape = {
   hidden: z.number().int().positive(),
 };
 
+/** Flag every model whose id an earlier one already has (at `models[i].id`); returns the ids seen. */
+export function checkUniqueModelIds(models: readonly { id: string }[], ctx: z.RefinementCtx): Set<string> {
+  const seen = new Set<string>();
+  models.forEach((m, i) => {
+    if (seen.has(m.id)) ctx.addIssue({ code: "custom", path: ["models", i, "id"], message: `model id "${m.id}" appears twice` });
+    seen.add(m.id);
+  });
+  return seen;
+}
+
 export const ModelSpecSchema = z
   .object({
     ...modelIdentityShape,
@@ -85,11 +95,7 @@ export const PoolSchema = z
   })
   .strict()
   .superRefine((pool, ctx) => {
-    const seen = new Set<string>();
-    pool.models.forEach((m, i) => {
-      if (seen.has(m.id)) ctx.addIssue({ code: "custom", path: ["models", i, "id"], message: `model id "${m.id}" appears twice` });
-      seen.add(m.id);
-    });
+    const seen = checkUniqueModelIds(pool.models, ctx);
     if (pool.outputModel !== undefined && !seen.has(pool.outputModel)) {
       ctx.addIssue({ code: "custom", path: ["outputModel"], message: `outputModel "${pool.outputModel}" is not one of the pool's models` });
     }

@@ -3,6 +3,7 @@
  * lock) or interrupted, the evaluations its journal holds, and its best graph so far.
  */
 import { lockHolder, readRun, type RunRead } from "./dir.js";
+import { journalEvaluations } from "./journal.js";
 
 /** Where a search run stands, read from its folder (what `tts-graph status --json` prints, with `resume` added for an interrupted run). */
 export interface RunStatus {
@@ -30,7 +31,7 @@ export interface RunStatus {
 /** The status of a run folder already read, given the pid holding its lock (if a live one does). */
 export function runStatus(run: RunRead, pid: number | undefined): RunStatus {
   const { config, journal, checkpoint, result } = run;
-  const done = journal.events.reduce((n, e) => n + (e.type === "eval.batch" ? e.items.length : 0), 0);
+  const done = journalEvaluations(journal.events);
   const iterations = journal.events.filter((e) => e.type === "iteration.finished").length;
   const state: RunStatus["state"] = result ? "finished" : pid !== undefined ? "running" : "interrupted";
   let best: RunStatus["best"] = null;

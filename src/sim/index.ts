@@ -8,6 +8,7 @@ export {
   loadSimProfile,
   builtinSimProfile,
   resolveSimProfile,
+  isSimProfileFile,
   type SimProfile,
   type SimModelProfile,
 } from "./profile.js";

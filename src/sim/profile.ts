@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.js";
-import { modelIdentityShape, SpeedSchema } from "../models/spec.js";
+import { checkUniqueModelIds, modelIdentityShape, SpeedSchema } from "../models/spec.js";
 import { parseWith, readStructured } from "../util/files.js";
 
 /** Profile file format version. */
@@ -140,11 +140,7 @@ export const SimProfileSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    const seen = new Set<string>();
-    p.models.forEach((m, i) => {
-      if (seen.has(m.id)) ctx.addIssue({ code: "custom", path: ["models", i, "id"], message: `model id "${m.id}" appears twice` });
-      seen.add(m.id);
-    });
+    const seen = checkUniqueModelIds(p.models, ctx);
     if (p.task.style === "choice") {
       if (p.task.choices === undefined) ctx.addIssue({ code: "custom", path: ["task", "choices"], message: "a choice-style task needs the number of choices" });
       else if (p.task.wrongAnswers.plausible !== p.task.choices - 1) {
@@ -211,12 +207,14 @@ export function builtinSimProfile(name: string): SimProfile {
   return p;
 }
 
-/**
- * The profile a `sim:` name refers to: a built-in name, or a profile file (`sim:path/to/profile.json`).
- * Anything with a path separator or a .json/.yaml extension is read as a file.
- */
+/** Whether what follows `sim:` names a profile file: anything with a path separator or a .json/.yaml extension. */
+export function isSimProfileFile(rest: string): boolean {
+  return /[/\\]|\.(json|ya?ml)$/i.test(rest);
+}
+
+/** The profile a `sim:` name refers to: a built-in name, or a profile file (`sim:path/to/profile.json`). */
 export function resolveSimProfile(spec: string): SimProfile {
   const rest = spec.startsWith("sim:") ? spec.slice(4) : spec;
-  if (/[/\\]|\.(json|ya?ml)$/i.test(rest)) return loadSimProfile(rest);
+  if (isSimProfileFile(rest)) return loadSimProfile(rest);
   return builtinSimProfile(rest);
 }

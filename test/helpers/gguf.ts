@@ -15,18 +15,24 @@ export async function llamaMissing(what: string): Promise<string | null> {
   return missing;
 }
 
-/** A request for one arithmetic prompt, as the executor sends it to a tiny model (seed 7, 8 tokens, temperature 1 unless given). */
-export function arithRequest(content: string, sampling: Partial<CallRequest["sampling"]> = {}, sampleIndex = 0): CallRequest {
+/** One user message to `model` as the output node's assistant, as the executor sends it to a provider. */
+export function promptRequest(model: CallRequest["model"], content: string, sampling: CallRequest["sampling"], options: { style?: CallRequest["style"]; taskId?: string; sampleIndex?: number } = {}): CallRequest {
   return {
-    model: { id: "arith-small", family: "tiny-arith", params: 1, layers: 1, hidden: 1, endpoint: { kind: "gguf", path: "x.gguf" } },
+    model,
     messages: [{ role: "user", content }],
     role: "assistant",
     isOutput: true,
-    style: "number",
-    taskId: "arith",
+    style: options.style ?? "short",
+    taskId: options.taskId ?? "t",
     item: { id: "i", question: content },
     references: [],
-    sampling: { temperature: 1, maxTokens: 8, seed: 7, ...sampling },
-    sampleIndex,
+    sampling,
+    sampleIndex: options.sampleIndex ?? 0,
   };
+}
+
+/** A request for one arithmetic prompt, as the executor sends it to a tiny model (seed 7, 8 tokens, temperature 1 unless given). */
+export function arithRequest(content: string, sampling: Partial<CallRequest["sampling"]> = {}, sampleIndex = 0): CallRequest {
+  const model = { id: "arith-small", family: "tiny-arith", params: 1, layers: 1, hidden: 1, endpoint: { kind: "gguf" as const, path: "x.gguf" } };
+  return promptRequest(model, content, { temperature: 1, maxTokens: 8, seed: 7, ...sampling }, { style: "number", taskId: "arith", sampleIndex });
 }

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GgufProvider, readGgufFacts } from "../../src/models/gguf.js";
 import type { CallRequest } from "../../src/models/provider.js";
 import { ROOT } from "../helpers/cli.js";
-import { llamaMissing } from "../helpers/gguf.js";
+import { llamaMissing, promptRequest } from "../helpers/gguf.js";
 
 const MODEL = join(ROOT, "..", "shared", "models", "stories260K.gguf");
 
@@ -16,20 +16,8 @@ const absent = existsSync(MODEL) ? null : `${MODEL} is absent`;
 if (absent) console.warn(`skipping the stories260K smoke test: ${absent}`);
 const reason = absent ?? (await llamaMissing("the stories260K smoke test"));
 
-function request(content: string, sampling: CallRequest["sampling"], sampleIndex = 0): CallRequest {
-  return {
-    model: { id: "stories260K", family: "tinystories", params: 260e3, layers: 5, hidden: 64, endpoint: { kind: "gguf", path: MODEL } },
-    messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: "short",
-    taskId: "smoke",
-    item: { id: "s", question: content },
-    references: [],
-    sampling,
-    sampleIndex,
-  };
-}
+const request = (content: string, sampling: CallRequest["sampling"], sampleIndex = 0): CallRequest =>
+  promptRequest({ id: "stories260K", family: "tinystories", params: 260e3, layers: 5, hidden: 64, endpoint: { kind: "gguf", path: MODEL } }, content, sampling, { taskId: "smoke", sampleIndex });
 
 describe.skipIf(reason !== null)("stories260K through the embedded provider", () => {
   const provider = new GgufProvider({ path: MODEL, contextTokens: 256 });

@@ -11,7 +11,7 @@ import { CONCAT_CHAT_TEMPLATE, exportTinyModel, llamaGguf, type TorchTensor } fr
 import { float16BitsToNumber, float32ToFloat16Bits, writeGguf } from "../../src/models/gguf-writer.js";
 import { GgufProvider, loadNodeLlamaCpp, readGgufFacts } from "../../src/models/gguf.js";
 import type { CallRequest } from "../../src/models/provider.js";
-import { llamaMissing } from "../helpers/gguf.js";
+import { llamaMissing, promptRequest } from "../helpers/gguf.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir("tts-graph-gguf-writer-");
@@ -57,20 +57,8 @@ function successorModel(): Array<readonly [string, TorchTensor]> {
   ];
 }
 
-function request(content: string, maxTokens: number): CallRequest {
-  return {
-    model: { id: "succ", family: "test", params: 1, layers: 1, hidden: D, endpoint: { kind: "gguf", path: "succ.gguf" } },
-    messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: "short",
-    taskId: "t",
-    item: { id: "i", question: content },
-    references: [],
-    sampling: { temperature: 0, maxTokens, seed: 1 },
-    sampleIndex: 0,
-  };
-}
+const request = (content: string, maxTokens: number): CallRequest =>
+  promptRequest({ id: "succ", family: "test", params: 1, layers: 1, hidden: D, endpoint: { kind: "gguf", path: "succ.gguf" } }, content, { temperature: 0, maxTokens, seed: 1 });
 
 describe("half precision", () => {
   it("rounds to nearest even, with subnormals and overflow", () => {

@@ -14,7 +14,7 @@ import { toMermaid } from "../../graph/render.js";
 import type { LoadedPool } from "../../models/pool.js";
 import { absoluteSpec, resolveProviders, resolveTask } from "../../resolve.js";
 import { acquireLock, configDifferences, createRunDir, describeDifferences, discardNewRun, readRun } from "../../runs/dir.js";
-import type { JournalRead } from "../../runs/journal.js";
+import { journalEvaluations, type JournalRead } from "../../runs/journal.js";
 import { RunRecorder } from "../../runs/recorder.js";
 import { trapStopSignals } from "../../runs/signals.js";
 import { loadSearchConfig, parseSearchConfig, type SearchConfig } from "../../search/config.js";
@@ -240,7 +240,7 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
   try {
     acquireLock(dir);
     const j = run.journal;
-    const evals = j.events.reduce((n, e) => n + (e.type === "eval.batch" ? e.items.length : 0), 0);
+    const evals = journalEvaluations(j.events);
     const state = run.result ? "a finished run" : "an interrupted run";
     io.stderr(
       `resuming ${state} in ${dir}: its journal holds ${j.events.length} events (${evals} of ${run.config.evals} evaluations)` +
