@@ -12,7 +12,8 @@
 //   --objectives accuracy,latency --truth-items N --curve-items N --workers N --out DIR
 //   --write (also in --quick) / --no-write, --json (print the summary as JSON).
 //   --perturb N also runs N perturbed copies of each task's profile (bench/lib/perturb.mjs): simulated
-//   tasks the methods were never developed on, shown as sim:math_p1, ...; --perturb-only runs just those.
+//   tasks the methods were never developed on, shown as sim:math_p1, ...; --perturb-only runs just those,
+//   and writes them to their own section of BENCHMARKS.md and bench/results/search-perturbed.*.
 // Exits non-zero only when a run crashed, never because of a time or a ranking.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -39,6 +40,8 @@ async function main() {
     evaluator: get("evaluator", "fast"),
     checks: Number(get("checks", quick ? "2" : "6")),
     perturb: Number(get("perturb", "0")),
+    // The command as run, for the record (where results go is not part of it).
+    args: process.argv.slice(2).filter((a, i, all) => !["--write", "--no-write", "--json", "--out"].includes(a) && all[i - 1] !== "--out"),
   };
   for (const m of settings.methods) if (!VARIANTS[m]) throw new Error(`unknown method ${m}: expected one of ${Object.keys(VARIANTS).join(", ")}`);
   const perturbed = settings.perturb > 0 ? writePerturbed(settings.tasks, settings.perturb) : undefined;
@@ -82,14 +85,16 @@ async function main() {
   const summary = { settings, machine: m, seconds, crashes: crashes.length, checks: checks.map((c) => ({ task: c.task, budget: c.budget, objective: c.objective, method: c.variant, seed: c.seed, identical: c.identical, executorSeconds: c.executorSeconds, fastSeconds: c.fastSeconds })), cells };
 
   mkdirSync(outDir, { recursive: true });
-  const svgPath = join(outDir, quick ? "search-curves-quick.svg" : "search-curves.svg");
+  // Perturbed tasks alone are a separate record: they must not replace the built-in tasks' tables.
+  const name = has("perturb-only") ? "search-perturbed" : "search";
+  const svgPath = join(outDir, quick ? "search-curves-quick.svg" : `${name.replace("search", "search-curves")}.svg`);
   writeFileSync(svgPath, await renderSvg(curveSpec(cells, settings)));
-  writeFileSync(join(outDir, quick ? "search-quick.json" : "search.json"), JSON.stringify(compact(summary)));
+  writeFileSync(join(outDir, quick ? "search-quick.json" : `${name}.json`), JSON.stringify(compact(summary)));
   const md = markdown(summary, relative(repoRoot, svgPath));
   if (has("json")) console.log(JSON.stringify(compact(summary), null, 2));
   else console.log(md);
   if (write && crashes.length === 0) {
-    writeSection("search", md);
+    writeSection(name, md, undefined, "search");
     process.stderr.write(`wrote its section of BENCHMARKS.md and ${relative(repoRoot, outDir)}/\n`);
   } else process.stderr.write(`outputs in ${outDir} (BENCHMARKS.md left alone: ${crashes.length ? "runs crashed" : "--write to update it"})\n`);
   process.stderr.write(`bench:search took ${fmtSeconds(seconds)}; ${runs.length} runs, ${crashes.length} crashed\n`);
@@ -271,8 +276,8 @@ function markdown(summary, svgRel) {
   const lead = "agent-reinforce";
   L.push(
     ...sectionHead(
-      "Search methods in the simulator",
-      "npm run build && npm run bench:search" + (settings.quick ? " -- --quick" : ""),
+      settings.tasks.every((t) => /_p\d+$/.test(t)) ? "Search methods on perturbed simulator tasks" : "Search methods in the simulator",
+      "npm run build && npm run bench:search" + (settings.args.length ? ` -- ${settings.args.join(" ")}` : ""),
       `${machineLine(m)} The script took ${fmtSeconds(summary.seconds)} on ${settings.workers} worker thread${settings.workers > 1 ? "s" : ""}${summary.crashes ? `; ${summary.crashes} runs crashed` : ""}.`,
     ),
   );
@@ -397,7 +402,7 @@ function markdown(summary, svgRel) {
   if (lines.length === 0) L.push("- Agent-REINFORCE is ahead everywhere, and by at least two standard errors of the difference.");
   else L.push(...lines);
   L.push("");
-  L.push(`Search curves (accuracy objective; ablations dashed): [${svgRel}](${svgRel}). Per-seed figures: ${svgRel.replace(/search-curves(-quick)?\.svg$/, (_, q) => `search${q ?? ""}.json`)}.`);
+  L.push(`Search curves (accuracy objective; ablations dashed): [${svgRel}](${svgRel}). Per-seed figures: ${svgRel.replace(/search-curves(-quick|-perturbed)?\.svg$/, (_, q) => `search${q ?? ""}.json`)}.`);
   const perCell = cells.map((c) => `${c.task.replace("sim:", "")}/${c.budget}/${c.objective}: ${fmtSeconds(c.rows.reduce((a, r) => a + r.seconds, 0))}`);
   L.push("");
   L.push(`Time of the runs per cell (summed over runs; ground-truth scoring included): ${perCell.join(", ")}.`);

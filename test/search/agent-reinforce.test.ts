@@ -22,6 +22,8 @@ describe("Agent-REINFORCE", () => {
     // Earlier iterations sampled new graphs.
     expect(searchIterations.some((it) => proposedAt(it).some((p) => p.origin === "sample"))).toBe(true);
     for (const it of polish) for (const p of proposedAt(it)) expect(firstSeen.get(p.hash)!).toBeLessThan(it);
+    // The strongest single model is re-measured beside the best collaborations.
+    expect(polish.every((it) => proposedAt(it).some((p) => p.graph.nodes.length === 1))).toBe(true);
   });
 
   it("offers the selection well-measured graphs, not newcomers with one lucky batch", async () => {
@@ -63,6 +65,37 @@ describe("Agent-REINFORCE: the strongest single model as a standing finalist (In
       without.push(alone70b((await run(seed, { singleMargin: 0 })).best.graph));
     }
     expect(without).toContain(false);
+  });
+});
+
+describe("Agent-REINFORCE: the largest model races in the pretest whatever the probes say (Insight 1)", () => {
+  // MATH at 42 units, seed 17: on the twelve probe items llama-8b, the strongest model that fits,
+  // scores below llama-1b and llama-3b, so a pretest built from the probes alone never meets it.
+  const llamaOnly = () => {
+    const p = resolvePool("sim:llama");
+    return { ...p, pool: { ...p.pool, models: p.pool.models.filter((m) => m.family === "llama") } };
+  };
+  const pretested = async (optimizer: "agent-reinforce" | "agent-reinforce-no-insights") => {
+    const journal = new Journal();
+    await runSearch(simSetup({ task: "sim:math", budget: 42, evals: 800, selection: { candidates: 4, items: 50 }, seed: 17, optimizer }, llamaOnly()), { sink: journal });
+    const phase = new Map(journal.ofType("iteration.started").map((e) => [e.iteration, e.phase]));
+    const graphs = (p: string) => journal.ofType("graph.proposed").filter((e) => phase.get(e.iteration) === p);
+    const probeScores = new Map(journal.ofType("eval.batch").filter((e) => phase.get(e.iteration) === "probe").map((e) => [graphs("probe").find((g) => g.hash === e.hash)!.graph.nodes[0]!.model, e.score.accuracy]));
+    return { probeScores, pretest: graphs("pretest").map((e) => e.graph) };
+  };
+  const only8b = (g: { nodes: { model: string }[] }) => g.nodes.every((n) => n.model === "llama-8b");
+
+  it("tries llama-8b alone and replicated even though its probe ranked it last", async () => {
+    const { probeScores, pretest } = await pretested("agent-reinforce");
+    expect(probeScores.get("llama-8b")!).toBeLessThan(Math.min(probeScores.get("llama-1b")!, probeScores.get("llama-3b")!));
+    expect(pretest.some((g) => g.nodes.length === 1 && only8b(g))).toBe(true);
+    expect(pretest.some((g) => g.nodes.length >= 3 && only8b(g))).toBe(true);
+  });
+
+  it("without insights the pretest follows the probes alone and leaves it out", async () => {
+    const { pretest } = await pretested("agent-reinforce-no-insights");
+    expect(pretest.length).toBeGreaterThan(0);
+    expect(pretest.some((g) => only8b(g))).toBe(false);
   });
 });
 

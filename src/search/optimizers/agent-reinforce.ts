@@ -6,17 +6,19 @@
  * 2. Initialise: the agent chooses a few model multisets from the feasible ones, given the probes
  *    (workers feeding the strongest member, or a weaker model fusing stronger workers).
  * 3. Pretest: the chosen multisets and the best single model race on shared items by successive
- *    halving; the probabilistic graph is centred on the winner.
+ *    halving; the probabilistic graph is centred on the winner. With insights, the largest model
+ *    that fits races too, alone and replicated, since a dozen probe items can rank it last.
  * 4. Iterate: sample K graphs near the centre and evaluate them on the same batch as the elites (the
  *    best graphs so far, and the best single model, the baseline any collaboration must beat); the
  *    agent turns the scores into feedback and a bounded update of the logits, validated before it is
  *    applied. Graphs are ranked by empirical-Bayes accuracy paired to the most-evaluated graph, so a
  *    newcomer's lucky batch does not displace a graph measured on many items.
- * 5. Polish and select: the last share of the search budget re-measures the best two graphs side by
- *    side on fresh items instead of sampling new ones, and the finalists offered to the selection are
- *    the best by estimate minus a posterior standard deviation among well-measured graphs, so the
- *    validation items decide between graphs the search knows well. The strongest single model is a
- *    standing finalist (Insight 1), and a collaboration is offered only when it beats it clearly.
+ * 5. Polish and select: the last share of the search budget re-measures the best two graphs and the
+ *    best single model side by side on fresh items instead of sampling new ones, and the finalists
+ *    offered to the selection are the best by estimate minus a posterior standard deviation among
+ *    well-measured graphs, so the validation items decide between graphs the search knows well. The
+ *    strongest single model is a standing finalist (Insight 1), and a collaboration is offered only
+ *    when it beats it clearly.
  *
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
@@ -90,7 +92,7 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   estimator: "eb",
   keepSingle: true,
   priorItems: 8,
-  polish: 0.4,
+  polish: 0.3,
   polishElites: 2,
   caution: 0,
   finalists: 4,
@@ -182,6 +184,15 @@ export class AgentReinforce extends BaseOptimizer {
       // The best single model from the probes races too, so the pretest can only improve on it.
       const inc = this.incumbent();
       if (inc && !this.contenders.some((c) => c.hash === inc.hash)) this.contenders.push(inc);
+      if (this.opts.insights) {
+        // Insight 1 without trusting the probes: a dozen probe items often rank a family's models
+        // against their sizes, and a pretest built only from such a ranking never meets the
+        // largest model, so it races alone and replicated as far as the budget allows.
+        for (const c of largestModelCandidates(this.candidates, space)) {
+          const h = graphHash(c.graph);
+          if (!this.contenders.some((x) => x.hash === h)) this.contenders.push({ hash: h, genome: c.genome, graph: c.graph, origin: "pretest", total: emptyScore() });
+        }
+      }
       this.stage = "pretest";
       this.round = 0;
     }
@@ -199,6 +210,10 @@ export class AgentReinforce extends BaseOptimizer {
       // Polish: no new graphs; the best few are measured on fresh items, so the final candidates are
       // ranked on evidence rather than on the lucky batch that made them look good.
       const top = this.contendersForFinal(this.opts.polishElites);
+      // The strongest single model is measured alongside, so the final choice compares the two on
+      // many shared fresh items rather than on the items that made the incumbent look good.
+      const single = this.opts.keepSingle ? this.bestSingle() : undefined;
+      if (single && !top.includes(single)) top.push(single);
       if (top.length > 0) return { proposals: top.map((e) => ({ graph: e.graph, genome: e.genome, origin: "elite" })) };
     }
     const rng = this.rng(req.iteration, "sample");
@@ -228,7 +243,7 @@ export class AgentReinforce extends BaseOptimizer {
     const iteration = results[0]?.proposal.iteration ?? 0;
     if (this.stage === "probe") {
       this.probes = usable(results).map((r) => {
-        const model = r.proposal.graph.nodes.length === 1 ? r.proposal.graph.nodes[0]!.model : r.proposal.graph.nodes.find((n) => n.id !== r.proposal.graph.output)!.model;
+        const model = probedModel(r.proposal.graph);
         return {
           model,
           family: this.ctx.space.family(model),
@@ -417,6 +432,27 @@ export class AgentReinforce extends BaseOptimizer {
     const rest = ranked.filter((k) => this.book.count(k.hash) < this.opts.finalItems);
     return [...solid, ...rest].slice(0, count);
   }
+}
+
+/**
+ * The candidates a scaling-law prior alone would pick, whatever the probes say: the largest model
+ * that fits alone, and the most copies of it that fit, led by one of them.
+ */
+function largestModelCandidates(candidates: readonly CandidateMultiset[], space: SearchSpace): CandidateMultiset[] {
+  const sizeOf = (c: CandidateMultiset) => Math.max(...Object.keys(c.counts).map((m) => space.params(m)));
+  const only = (c: CandidateMultiset) => Object.keys(c.counts).length === 1;
+  const singles = candidates.filter((c) => c.kind === "single");
+  if (singles.length === 0) return [];
+  const top = Math.max(...singles.map(sizeOf));
+  const single = singles.find((c) => sizeOf(c) === top)!;
+  const model = Object.keys(single.counts)[0]!;
+  const replicated = candidates.filter((c) => c.kind === "lead" && only(c) && c.counts[model] !== undefined).sort((a, b) => b.nodes - a.nodes)[0];
+  return replicated ? [single, replicated] : [single];
+}
+
+/** The model a probe graph measures: the one node, or the worker feeding a fixed output model. */
+function probedModel(graph: ProposalDraft["graph"]): string {
+  return graph.nodes.length === 1 ? graph.nodes[0]!.model : graph.nodes.find((n) => n.id !== graph.output)!.model;
 }
 
 function emptyScore(): Score {
