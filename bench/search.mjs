@@ -6,7 +6,8 @@
 // at the same budget. Every chosen graph is scored by the simulator's ground truth.
 //
 //     npm run build && npm run bench:search                  (full; rewrites its section of BENCHMARKS.md)
-//     npm run build && npm run bench:search -- --quick       (CI: a few runs, under two minutes)
+//     npm run build && npm run bench:search -- --quick       (CI: a few runs, under two minutes; CI also
+//                                                            runs it with --perturb 1 --perturb-only)
 //
 // Options: --tasks sim:math,... --budgets 18,42,80 --seeds N --evals N --methods a,b,...
 //   --objectives accuracy,latency --truth-items N --curve-items N --workers N --out DIR
@@ -40,13 +41,14 @@ async function main() {
     evaluator: get("evaluator", "fast"),
     checks: Number(get("checks", quick ? "2" : "6")),
     perturb: Number(get("perturb", "0")),
+    perturbOnly: has("perturb-only"),
     // The command as run, for the record (where results go is not part of it).
     args: process.argv.slice(2).filter((a, i, all) => !["--write", "--no-write", "--json", "--out"].includes(a) && all[i - 1] !== "--out"),
   };
   for (const m of settings.methods) if (!VARIANTS[m]) throw new Error(`unknown method ${m}: expected one of ${Object.keys(VARIANTS).join(", ")}`);
   const perturbed = settings.perturb > 0 ? writePerturbed(settings.tasks, settings.perturb) : undefined;
   // Jobs name a task by what resolves it (a perturbed profile's temporary file); results and tables by its label.
-  const taskSpecs = [...(has("perturb-only") ? [] : settings.tasks), ...(perturbed?.specs ?? [])];
+  const taskSpecs = [...(settings.perturbOnly ? [] : settings.tasks), ...(perturbed?.specs ?? [])];
   settings.tasks = taskSpecs.map(taskLabel);
   const write = quick ? has("write") : !has("no-write");
   const outDir = get("out", quick && !write ? mkdtempSync(join(tmpdir(), "tts-graph-bench-")) : join(repoRoot, "bench", "results"));
@@ -86,11 +88,13 @@ async function main() {
 
   mkdirSync(outDir, { recursive: true });
   // Perturbed tasks alone are a separate record: they must not replace the built-in tasks' tables.
-  const name = has("perturb-only") ? "search-perturbed" : "search";
-  const svgPath = join(outDir, quick ? "search-curves-quick.svg" : `${name.replace("search", "search-curves")}.svg`);
+  const name = settings.perturbOnly ? "search-perturbed" : "search";
+  const suffix = `${settings.perturbOnly ? "-perturbed" : ""}${quick ? "-quick" : ""}`;
+  const svgPath = join(outDir, `search-curves${suffix}.svg`);
+  const jsonPath = join(outDir, `search${suffix}.json`);
   writeFileSync(svgPath, await renderSvg(curveSpec(cells, settings)));
-  writeFileSync(join(outDir, quick ? "search-quick.json" : `${name}.json`), JSON.stringify(compact(summary)));
-  const md = markdown(summary, relative(repoRoot, svgPath));
+  writeFileSync(jsonPath, JSON.stringify(compact(summary)));
+  const md = markdown(summary, relative(repoRoot, svgPath), relative(repoRoot, jsonPath));
   if (has("json")) console.log(JSON.stringify(compact(summary), null, 2));
   else console.log(md);
   if (write && crashes.length === 0) {
@@ -270,13 +274,13 @@ function versus(a, b) {
   return { diff: a.mean - b.mean, se };
 }
 
-function markdown(summary, svgRel) {
+function markdown(summary, svgRel, jsonRel) {
   const { settings, machine: m, cells } = summary;
   const L = [];
   const lead = "agent-reinforce";
   L.push(
     ...sectionHead(
-      settings.tasks.every((t) => /_p\d+$/.test(t)) ? "Search methods on perturbed simulator tasks" : "Search methods in the simulator",
+      settings.perturbOnly ? "Search methods on perturbed simulator tasks" : "Search methods in the simulator",
       "npm run build && npm run bench:search" + (settings.args.length ? ` -- ${settings.args.join(" ")}` : ""),
       `${machineLine(m)} The script took ${fmtSeconds(summary.seconds)} on ${settings.workers} worker thread${settings.workers > 1 ? "s" : ""}${summary.crashes ? `; ${summary.crashes} runs crashed` : ""}.`,
     ),
@@ -402,7 +406,7 @@ function markdown(summary, svgRel) {
   if (lines.length === 0) L.push("- Agent-REINFORCE is ahead everywhere, and by at least two standard errors of the difference.");
   else L.push(...lines);
   L.push("");
-  L.push(`Search curves (accuracy objective; ablations dashed): [${svgRel}](${svgRel}). Per-seed figures: ${svgRel.replace(/search-curves(-quick|-perturbed)?\.svg$/, (_, q) => `search${q ?? ""}.json`)}.`);
+  L.push(`Search curves (accuracy objective; ablations dashed): [${svgRel}](${svgRel}). Per-seed figures: ${jsonRel}.`);
   const perCell = cells.map((c) => `${c.task.replace("sim:", "")}/${c.budget}/${c.objective}: ${fmtSeconds(c.rows.reduce((a, r) => a + r.seconds, 0))}`);
   L.push("");
   L.push(`Time of the runs per cell (summed over runs; ground-truth scoring included): ${perCell.join(", ")}.`);

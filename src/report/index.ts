@@ -23,8 +23,11 @@ export { drawGraph, layoutGraph, type GraphDrawing } from "./graph-svg.js";
 export interface ReportOptions {
   /** Path of the HTML file (default RUN_DIR/report.html); the Markdown goes beside it with `.md`. */
   out?: string | undefined;
-  /** Model sizes for converting the optimizer agent's tokens to FLOPs (e.g. the pool's models). */
-  models?: readonly AgentModelSpec[] | undefined;
+  /**
+   * Model sizes for converting the optimizer agent's tokens to FLOPs (e.g. the pool's models), or a
+   * lookup from the pool the run's config names, so the folder is read once.
+   */
+  models?: readonly AgentModelSpec[] | ((pool: string) => readonly AgentModelSpec[]) | undefined;
 }
 
 export interface ReportFiles {
@@ -38,8 +41,9 @@ export interface ReportFiles {
 
 /** The HTML and Markdown texts of a run directory's report, without writing anything. */
 export async function buildReport(runDir: string, options: Pick<ReportOptions, "models"> & { htmlName?: string } = {}): Promise<{ html: string; markdown: string; model: ReportModel; breakEven: BreakEven }> {
-  const model = extractReport(readRunDir(runDir));
-  const be = breakEven(model, { models: options.models });
+  const run = readRunDir(runDir);
+  const model = extractReport(run);
+  const be = breakEven(model, { models: typeof options.models === "function" ? options.models(run.config.pool) : options.models });
   const [curve, flops, latency] = await Promise.all([renderSvg(curveSpec(model)), renderSvg(tradeoffSpec(model, "flops")), renderSvg(tradeoffSpec(model, "latency"))]);
   const graphSvg = model.best ? drawGraph(model.best.graph, "best").svg : undefined;
   return { html: buildHtml(model, be, { curve, flops, latency }, graphSvg), markdown: buildMarkdown(model, be, options.htmlName ?? RUN_FILES.report), model, breakEven: be };

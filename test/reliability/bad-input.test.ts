@@ -36,6 +36,13 @@ async function search(args: string[]): Promise<{ r: CliResult; out: string }> {
   return { r, out };
 }
 
+/** A search the CLI refuses as a user error (every pattern in the message) without leaving a run folder. */
+async function searchRejected(args: string[], ...patterns: (string | RegExp)[]): Promise<void> {
+  const { r, out } = await search(args);
+  expectUserError(r, ...patterns);
+  expect(existsSync(out)).toBe(false);
+}
+
 /** Exit 2, every pattern in the message, no stack trace. */
 function expectUserError(r: CliResult, ...patterns: (string | RegExp)[]): void {
   expect(r.code, r.stderr).toBe(2);
@@ -50,16 +57,12 @@ function expectUserError(r: CliResult, ...patterns: (string | RegExp)[]): void {
 describe("search config files", () => {
   it("malformed YAML: names the file and the line", async () => {
     const cfg = file("malformed.yaml", "seed: 3\nbudget: [1, 2\nevals: 5\n");
-    const { r, out } = await search(["--config", cfg]);
-    expectUserError(r, "malformed.yaml", /not valid YAML at line \d+/);
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--config", cfg], "malformed.yaml", /not valid YAML at line \d+/);
   });
 
   it("invalid fields: every field named with what was expected", async () => {
     const cfg = file("invalid.yaml", "budget: lots\nselection:\n  candidates: 0\nsamplez: 3\n");
-    const { r, out } = await search(["--config", cfg]);
-    expectUserError(r, "invalid.yaml", /budget: .*expected number/, /selection\.candidates: .*(>=|at least|too small)/i, "samplez");
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--config", cfg], "invalid.yaml", /budget: .*expected number/, /selection\.candidates: .*(>=|at least|too small)/i, "samplez");
   });
 
   it("--json: the issues come as one JSON document on stdout", async () => {
@@ -156,9 +159,7 @@ describe("dataset lines (JSONL task files)", () => {
 
 describe("names and numbers", () => {
   it("an unknown task: says what a task can be", async () => {
-    const { r, out } = await search(["--task", "gsm9k"]);
-    expectUserError(r, '--task: unknown task "gsm9k"', /expected a built-in task \(.*gsm8k.*\), a JSONL file, a simulated task/);
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--task", "gsm9k"], '--task: unknown task "gsm9k"', /expected a built-in task \(.*gsm8k.*\), a JSONL file, a simulated task/);
   });
 
   it("an unknown task with the default (simulated) pool is still reported as an unknown task", async () => {
@@ -169,34 +170,24 @@ describe("names and numbers", () => {
   });
 
   it("an unknown model as the output model: names the pool's models", async () => {
-    const { r, out } = await search(["--output-model", "gpt-9"]);
-    expectUserError(r, 'output model "gpt-9" is not in the pool (weak, mid): give --output-model');
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--output-model", "gpt-9"], 'output model "gpt-9" is not in the pool (weak, mid): give --output-model');
   });
 
   it("an unknown model in the config's space: names the pool's models", async () => {
     const cfg = file("space.yaml", "space:\n  models: [weak, gpt-9]\n");
-    const { r, out } = await search(["--config", cfg]);
-    expectUserError(r, /unknown model gpt-9 \(the pool has weak, mid\)/);
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--config", cfg], /unknown model gpt-9 \(the pool has weak, mid\)/);
   });
 
   it("an unknown agent model: says what --agent accepts", async () => {
-    const { r, out } = await search(["--agent", "gpt-9"]);
-    expectUserError(r, "--agent gpt-9: not a model of the pool (weak, mid)", "--agent-url");
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--agent", "gpt-9"], "--agent gpt-9: not a model of the pool (weak, mid)", "--agent-url");
   });
 
   it("a budget too small for any graph: names --budget and the cheapest call's cost", async () => {
-    const { r, out } = await search(["--budget", "0.5"]);
-    expectUserError(r, "--budget: budget 0.5 units is below the cost of a single call of the cheapest model (1.000 units): no graph fits");
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--budget", "0.5"], "--budget: budget 0.5 units is below the cost of a single call of the cheapest model (1.000 units): no graph fits");
   });
 
   it("too few evaluations for the selection: no run folder is left", async () => {
-    const { r, out } = await search(["--evals", "100"]);
-    expectUserError(r, /--evals 100 leaves nothing to search with: selection alone takes 200 evaluations/);
-    expect(existsSync(out)).toBe(false);
+    await searchRejected(["--evals", "100"], /--evals 100 leaves nothing to search with: selection alone takes 200 evaluations/);
   });
 
   it("an output folder that cannot be created: names --out and the reason", async () => {

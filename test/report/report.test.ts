@@ -52,6 +52,13 @@ describe("tts-graph report", () => {
     expect(a.markdown).toBe(b.markdown);
   });
 
+  it("looks up the model sizes from the pool the run's config names", async () => {
+    const asked: string[] = [];
+    const a = await buildReport(run, { models: (pool) => (asked.push(pool), []) });
+    expect(asked).toEqual(["sim:llama"]);
+    expect(a.html).toBe((await buildReport(run, { models: [] })).html);
+  });
+
   it("reports an unfinished run from its log and says it is incomplete", async () => {
     const cut = join(root, "cut");
     cutRun(run, cut, 0.5);
