@@ -51,7 +51,10 @@ function partsFor(task) {
 const truthCache = new Map();
 /** Ground truth of a graph (the same population items for every graph, so differences are paired). */
 export function truthOf(task, hash, graph, items) {
-  const key = `${task}|${items}|${hash}`;
+  // Keyed by the graph as written, not its hash: the simulator draws each node's answers by its id,
+  // so graphs with one hash but other node ids differ slightly, and a cache shared by the jobs of a
+  // worker would make a job's figures depend on which jobs ran before it.
+  const key = `${task}|${items}|${hash}|${JSON.stringify(graph)}`;
   let t = truthCache.get(key);
   if (!t) {
     const r = partsFor(task).task.truth(graph, { items });

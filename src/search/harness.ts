@@ -431,7 +431,7 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
     if (!rec.failed && !chosenSet.includes(rec)) chosenSet.push(rec);
   }
   for (const r of ranked) {
-    if (chosenSet.length >= setup.selection.candidates) break;
+    if (chosenSet.length >= setup.selection.candidates || (optimizer.finalistsComplete && chosenSet.length > 0)) break;
     if (!chosenSet.includes(r.rec)) chosenSet.push(r.rec);
   }
   if (chosenSet.length === 0) {
@@ -440,7 +440,7 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
   }
   // Two rounds of successive halving on validation items: every candidate on the first part, the
   // better half on the rest, for the same total as every candidate on `items`.
-  const rounds = selectionRounds(chosenSet.length, setup.selection.items, validationAll.length);
+  const rounds = selectionRounds(chosenSet.length, setup.selection.items, validationAll.length, setup.selection.candidates);
   let alive = chosenSet;
   let used = 0;
   for (const [r, perCandidate] of rounds.entries()) {
@@ -582,12 +582,15 @@ function report(rec: GraphRecord, objective: Objective, space: SearchSpace, conf
  * candidates, half of the budget on all of them, the other half on the better half; the totals are
  * `candidates x items` either way.
  */
-export function selectionRounds(candidates: number, items: number, available: number): number[] {
+export function selectionRounds(candidates: number, items: number, available: number, reserved = candidates): number[] {
   if (candidates <= 0 || items <= 0 || available <= 0) return [];
-  if (candidates <= 2) return [Math.min(items, available)];
-  const first = Math.max(1, Math.floor(items / 2));
+  // The evaluations reserved for the selection are spent whatever the number of finalists: fewer
+  // finalists are each measured on more items.
+  const total = Math.max(candidates, reserved) * items;
+  if (candidates <= 2) return [Math.min(Math.floor(total / candidates), available)];
+  const first = Math.max(1, Math.floor(total / (2 * candidates)));
   const keep = Math.ceil(candidates / 2);
-  const second = Math.floor((candidates * items - candidates * first) / keep);
+  const second = Math.floor((total - candidates * first) / keep);
   return [Math.min(first, available), Math.max(0, Math.min(second, available - first))].filter((n) => n > 0);
 }
 

@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { builtinSimProfile } from "../../src/index.js";
 import { Journal } from "../../src/search/events.js";
 import { runSearch } from "../../src/search/harness.js";
 import { OPTIMIZER_NAMES, optimizerInfo } from "../../src/search/optimizers/index.js";
 import { resolvePool } from "../../src/resolve.js";
 import { simSetup } from "./helpers.js";
+import { topology } from "../../src/graph/topology.js";
 
 const MEDIUM = { evals: 500, selection: { candidates: 4, items: 10 } } as const;
 
@@ -22,17 +27,39 @@ describe("Agent-REINFORCE", () => {
     // Earlier iterations sampled new graphs.
     expect(searchIterations.some((it) => proposedAt(it).some((p) => p.origin === "sample"))).toBe(true);
     for (const it of polish) for (const p of proposedAt(it)) expect(firstSeen.get(p.hash)!).toBeLessThan(it);
-    // The strongest single model is re-measured beside the best collaborations.
-    expect(polish.every((it) => proposedAt(it).some((p) => p.graph.nodes.length === 1))).toBe(true);
+    // The strongest single model is re-measured beside the best collaborations (a last iteration
+    // cut short by the evaluation budget may hold one graph).
+    const full = polish.filter((it) => proposedAt(it).length >= 2);
+    expect(full.length).toBeGreaterThan(0);
+    expect(full.every((it) => proposedAt(it).some((p) => p.graph.nodes.length === 1))).toBe(true);
   });
 
   it("offers the selection well-measured graphs, not newcomers with one lucky batch", async () => {
-    for (const seed of [0, 1, 2]) {
+    const sizes: number[] = [];
+    for (const seed of [2, 3, 4]) {
       const r = await runSearch(simSetup({ ...MEDIUM, seed }));
-      expect(r.candidates).toHaveLength(4);
+      sizes.push(r.candidates.length);
       // Each finalist was measured on more items than a single search batch (6) gives.
       for (const c of r.candidates) expect(c.search.items).toBeGreaterThan(6);
+      // The strongest single model leads; the others are collaborations (the harness adds none).
+      expect(r.candidates[0]!.graph.nodes).toHaveLength(1);
+      for (const c of r.candidates.slice(1)) expect(c.graph.nodes.length).toBeGreaterThan(1);
+      // Fewer finalists get more validation items: the selection's reserve is spent all the same.
+      expect(r.cost.evals.selection).toBeGreaterThan(MEDIUM.selection.candidates * MEDIUM.selection.items - r.candidates.length);
+      expect(r.cost.evals.selection).toBeLessThanOrEqual(MEDIUM.selection.candidates * MEDIUM.selection.items);
     }
+    expect(Math.min(...sizes)).toBeLessThan(4);
+  });
+
+  it("proposes graphs one layer deeper than the incumbent among its samples", async () => {
+    const journal = new Journal();
+    await runSearch(simSetup({ ...MEDIUM, task: "sim:humaneval", budget: 42, seed: 3 }), { sink: journal });
+    const deeper = journal.ofType("graph.proposed").filter((e) => e.origin.startsWith("deeper:"));
+    expect(deeper.length).toBeGreaterThan(0);
+    for (const e of deeper) expect(topology(e.graph).depth).toBeGreaterThanOrEqual(3);
+    const none = new Journal();
+    await runSearch(simSetup({ ...MEDIUM, task: "sim:humaneval", budget: 42, seed: 3, optimizerOptions: { moves: 0 } }), { sink: none });
+    expect(none.ofType("graph.proposed").some((e) => e.origin.startsWith("deeper:"))).toBe(false);
   });
 
   it("without polish and finalists (the old behaviour) the selection does take barely measured graphs", async () => {
@@ -139,5 +166,57 @@ describe("Agent-REINFORCE ablations by name", () => {
     expect(plain.length).toBeGreaterThan(1);
     expect(plain.some((t) => /Insight/.test(t))).toBe(false);
     expect(full[0]).toMatch(/Insight 1/);
+  });
+});
+
+describe("Agent-REINFORCE: the strongest single model by a size prior (Insight 1)", () => {
+  // MMLU with llama-70b barely ahead of llama-8b: a few dozen search items often rank them wrongly.
+  const dir = mkdtempSync(join(tmpdir(), "tts-graph-ar-"));
+  const profile = structuredClone(builtinSimProfile("mmlu"));
+  profile.name = "mmlu_close";
+  profile.models.find((m) => m.id === "llama-70b")!.ability = profile.models.find((m) => m.id === "llama-8b")!.ability + 0.05;
+  const file = join(dir, "mmlu_close.json");
+  writeFileSync(file, JSON.stringify(profile));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const llamaOnly = () => {
+    const p = resolvePool("sim:llama");
+    return { ...p, pool: { ...p.pool, models: p.pool.models.filter((m) => m.family === "llama") } };
+  };
+  /** The single models the polish re-measures, and the search accuracy of 8B and 70B alone before it. */
+  const polished = async (seed: number, insights: boolean) => {
+    const journal = new Journal();
+    await runSearch(simSetup({ task: `sim:${file}`, budget: 80, evals: 800, selection: { candidates: 4, items: 50 }, seed, optimizerOptions: { insights } }, llamaOnly()), { sink: journal });
+    const proposed = journal.ofType("graph.proposed");
+    const searchIts = [...new Set(journal.ofType("iteration.started").filter((e) => e.phase === "search").map((e) => e.iteration))];
+    const first = searchIts.find((it) => proposed.filter((e) => e.iteration === it).every((e) => e.origin === "elite"))!;
+    const singles = new Set(proposed.filter((e) => e.iteration >= first && e.graph.nodes.length === 1).map((e) => e.graph.nodes[0]!.model));
+    const model = new Map(proposed.filter((e) => e.graph.nodes.length === 1).map((e) => [e.hash, e.graph.nodes[0]!.model]));
+    const tally = new Map<string, [number, number]>();
+    for (const e of journal.ofType("eval.batch")) {
+      const m = model.get(e.hash);
+      if (e.split !== "search" || e.iteration >= first || !m) continue;
+      const t = tally.get(m) ?? [0, 0];
+      tally.set(m, [t[0] + e.score.correct, t[1] + e.score.items]);
+    }
+    const acc = (m: string) => tally.get(m)![0] / tally.get(m)![1];
+    return { singles, acc8b: acc("llama-8b"), acc70b: acc("llama-70b") };
+  };
+
+  it("re-measures llama-70b in the polish although llama-8b scored higher on the search items", async () => {
+    const prior: boolean[] = [];
+    const plain: boolean[] = [];
+    for (const seed of [0, 1, 2, 3, 4, 5, 6, 7]) {
+      const a = await polished(seed, true);
+      if (a.acc8b > a.acc70b) prior.push(a.singles.has("llama-70b"));
+      // Without insights the measured accuracies decide.
+      const b = await polished(seed, false);
+      if (b.acc8b > b.acc70b) plain.push(b.singles.has("llama-70b"));
+    }
+    // Seeds where the search items ranked 8B above 70B occur both ways...
+    expect(prior.length).toBeGreaterThan(0);
+    expect(plain.length).toBeGreaterThan(0);
+    // ...and with the size prior the polish measures 70B in every one of them; without, not always.
+    expect(prior.every(Boolean)).toBe(true);
+    expect(plain).toContain(false);
   });
 });

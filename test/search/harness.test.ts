@@ -103,6 +103,13 @@ describe("selection rounds", () => {
     expect(selectionRounds(0, 50, 100)).toEqual([]);
   });
 
+  it("spends the evaluations reserved for four candidates on fewer when a method names fewer", () => {
+    expect(selectionRounds(2, 50, 1000, 4)).toEqual([100]);
+    expect(selectionRounds(1, 50, 1000, 4)).toEqual([200]);
+    expect(selectionRounds(3, 50, 1000, 4)).toEqual([33, 50]);
+    expect(selectionRounds(2, 50, 60, 4)).toEqual([60]);
+  });
+
   it("validates the finalists on more items than the others and reports the choice rule", async () => {
     const journal = new Journal();
     const r = await runSearch(simSetup({ evals: 500, selection: { candidates: 4, items: 20 } }), { sink: journal });

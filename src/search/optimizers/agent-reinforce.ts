@@ -12,13 +12,15 @@
  *    best graphs so far, and the best single model, the baseline any collaboration must beat); the
  *    agent turns the scores into feedback and a bounded update of the logits, validated before it is
  *    applied. Graphs are ranked by empirical-Bayes accuracy paired to the most-evaluated graph, so a
- *    newcomer's lucky batch does not displace a graph measured on many items.
+ *    newcomer's lucky batch does not displace a graph measured on many items. One sample each
+ *    iteration is a graph a layer deeper than the incumbent (see ../moves.ts).
  * 5. Polish and select: the last share of the search budget re-measures the best two graphs and the
  *    best single model side by side on fresh items instead of sampling new ones, and the finalists
  *    offered to the selection are the best by estimate minus a posterior standard deviation among
  *    well-measured graphs, so the validation items decide between graphs the search knows well. The
- *    strongest single model is a standing finalist (Insight 1), and a collaboration is offered only
- *    when it beats it clearly.
+ *    strongest single model (by a size prior, Insight 1) leads the finalists, and a collaboration is
+ *    offered only when it beats it clearly; the list is complete, so the harness adds no graph of
+ *    its own choosing.
  *
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
@@ -28,6 +30,8 @@ import { graphHash } from "../../graph/canonical.js";
 import { LlmAgent } from "../../agent/llm.js";
 import { predictCandidates, RuleAgent } from "../../agent/rules.js";
 import { applyUpdate, validateUpdate } from "../../agent/update.js";
+import { sizeMonotone } from "../../agent/insights.js";
+import { deeperNeighbours } from "../moves.js";
 import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "../../agent/types.js";
 import { ProbGraph, LOGIT_LIMIT } from "../distribution.js";
 import { empiricalBayesWithSd, PairedBook } from "../score.js";
@@ -77,6 +81,8 @@ export interface AgentReinforceOptions {
    * exceeds this many standard errors; otherwise the single model keeps the place (0: off).
    */
   singleMargin: number;
+  /** Graphs one layer deeper than the incumbent proposed each iteration, in place of samples. */
+  moves: number;
 }
 
 export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
@@ -99,6 +105,7 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   finalCaution: 1,
   finalItems: 12,
   singleMargin: 0.25,
+  moves: 1,
 };
 
 interface Known {
@@ -113,6 +120,18 @@ type Stage = "probe" | "init" | "pretest" | "search";
 
 export class AgentReinforce extends BaseOptimizer {
   readonly name: string = "agent-reinforce";
+  /** With the standing single-model finalist, the finalists are the whole selection: see {@link finalists}. */
+  get finalistsComplete(): boolean {
+    // Not with a latency limit or a cost objective: the single model and its rivals are judged on
+    // accuracy, so a graph over the limit or poor value for money could be all that is offered, and
+    // the harness's own best graphs keep their places.
+    const o = this.ctx.objective;
+    return this.standingSingle() && (o.kind === "accuracy" || (o.kind === "latency" && o.limitMs === undefined));
+  }
+
+  private standingSingle(): boolean {
+    return this.opts.keepSingle && this.opts.singleMargin > 0 && this.opts.finalists > 0;
+  }
   readonly defaults = { samples: 4, batch: 6 };
   protected readonly opts: AgentReinforceOptions;
   protected readonly agent: Agent;
@@ -155,6 +174,7 @@ export class AgentReinforce extends BaseOptimizer {
       finalCaution: Number(o.finalCaution ?? d.finalCaution),
       finalItems: Number(o.finalItems ?? d.finalItems),
       singleMargin: Number(o.singleMargin ?? d.singleMargin),
+      moves: Number(o.moves ?? d.moves),
     };
     const rules = new RuleAgent({ sharpness: this.opts.sharpness });
     this.agent = ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules;
@@ -221,6 +241,17 @@ export class AgentReinforce extends BaseOptimizer {
     const proposals: ProposalDraft[] = elites.map((e) => ({ graph: e.graph, genome: e.genome, origin: "elite" }));
     const seen = new Set(elites.map((e) => e.hash));
     const k = Math.max(1, req.samples);
+    // Insight 2: whether refinement pays is tested directly, with graphs one layer deeper than the
+    // incumbent, which samples around it almost never reach (a layer changes several factors at once).
+    const inc = this.incumbent();
+    if (inc && this.opts.moves > 0) {
+      for (const m of deeperNeighbours(this.ctx.space, inc.graph, this.rng(req.iteration, "moves"), Math.min(this.opts.moves, k))) {
+        const h = graphHash(m.graph);
+        if (seen.has(h)) continue;
+        seen.add(h);
+        proposals.push({ graph: m.graph, genome: genomeOf(this.ctx.space, m.graph), origin: `deeper:${m.kind}` });
+      }
+    }
     for (let tries = 0; proposals.length < elites.length + k && tries < 20 * k; tries++) {
       // Over-budget samples are repaired (smallest models dropped first): adding a large model then
       // replaces small ones, a move the search needs.
@@ -370,7 +401,24 @@ export class AgentReinforce extends BaseOptimizer {
   private bestSingle(ranked = this.ranked()): Known | undefined {
     const prior = this.book.pooledAccuracy();
     const singles = ranked.filter((k) => k.graph.nodes.length === 1);
-    return singles.reduce<Known | undefined>((a, b) => (!a || this.book.own(b.hash, prior, 2) > this.book.own(a.hash, prior, 2) ? b : a), undefined);
+    if (!this.opts.insights) return singles.reduce<Known | undefined>((a, b) => (!a || this.book.own(b.hash, prior, 2) > this.book.own(a.hash, prior, 2) ? b : a), undefined);
+    // Insight 1 as a size prior: within a family a larger model is at least as accurate, so
+    // measured accuracies that say otherwise are pooled, and a tie goes to the larger model. A
+    // noisy dozen items then cannot hide the largest model behind a smaller one.
+    const space = this.ctx.space;
+    const model = (k: Known) => k.graph.nodes[0]!.model;
+    const pooled = sizeMonotone(
+      singles.map((k) => ({ model: model(k), family: space.family(model(k)), params: space.params(model(k)), correct: Math.round(this.book.accuracy(k.hash) * this.book.count(k.hash)), items: this.book.count(k.hash) })),
+    );
+    const value = (k: Known) => {
+      const p = pooled.get(model(k))!;
+      return (p.correct + 2 * prior) / (p.items + 2);
+    };
+    return singles.reduce<Known | undefined>((a, b) => {
+      if (!a) return b;
+      const d = value(b) - value(a);
+      return d > 1e-12 || (Math.abs(d) <= 1e-12 && space.params(model(b)) > space.params(model(a))) ? b : a;
+    }, undefined);
   }
 
   /**
@@ -408,16 +456,21 @@ export class AgentReinforce extends BaseOptimizer {
    * to newcomers whose one lucky batch made them look best.
    */
   finalists(): ProposalDraft[] {
-    const single = this.opts.keepSingle && this.opts.singleMargin > 0 ? this.bestSingle() : undefined;
+    const draft = (k: Known): ProposalDraft => ({ graph: k.graph, genome: k.genome, origin: k.origin });
+    const single = this.standingSingle() ? this.bestSingle() : undefined;
+    if (!single) return this.contendersForFinal(this.opts.finalists).map(draft);
     // Insight 1: the strongest single model is the default answer; a collaboration that does not
-    // clearly beat it on shared items would win the validation round only by its luck there.
-    const keep = single ? (k: Known) => k.graph.nodes.length === 1 || this.beatsClearly(k, single, this.opts.singleMargin) : undefined;
+    // clearly beat it on shared items could win the validation round only by its luck there.
+    const rivals = (k: Known) => k.graph.nodes.length > 1 && this.beatsClearly(k, single, this.opts.singleMargin);
+    // With the list complete, no graph fills the places: any would be one the rule held back.
+    if (this.finalistsComplete) return [single, ...this.contendersForFinal(this.opts.finalists - 1, rivals)].map(draft);
+    const keep = (k: Known) => k.graph.nodes.length === 1 || rivals(k);
     const list = this.contendersForFinal(this.opts.finalists, keep);
     // Places left over go to well-measured graphs the rule held back, never to the selection's own
     // pick of whatever topped one lucky batch.
-    if (keep) for (const k of this.contendersForFinal(this.opts.finalists, (k) => !keep(k))) if (list.length < this.opts.finalists && this.book.count(k.hash) >= this.opts.finalItems) list.push(k);
-    if (single && !list.includes(single)) list.splice(Math.max(0, Math.min(list.length, this.opts.finalists - 1)), list.length >= this.opts.finalists ? 1 : 0, single);
-    return list.map((k) => ({ graph: k.graph, genome: k.genome, origin: k.origin }));
+    for (const k of this.contendersForFinal(this.opts.finalists, (k) => !keep(k))) if (list.length < this.opts.finalists && this.book.count(k.hash) >= this.opts.finalItems) list.push(k);
+    if (!list.includes(single)) list.splice(Math.max(0, Math.min(list.length, this.opts.finalists - 1)), list.length >= this.opts.finalists ? 1 : 0, single);
+    return list.map(draft);
   }
 
   /**
