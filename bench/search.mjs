@@ -14,6 +14,7 @@
 //   --write (also in --quick) / --no-write, --json (print the summary as JSON).
 //   --perturb N also runs N perturbed copies of each task's profile (bench/lib/perturb.mjs): simulated
 //   tasks the methods were never developed on, shown as sim:math_p1, ...; --perturb-only runs just those,
+//   into a section of BENCHMARKS.md and result files of their own.
 //   and writes them to their own section of BENCHMARKS.md and bench/results/search-perturbed.*.
 // Exits non-zero only when a run crashed, never because of a time or a ranking.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

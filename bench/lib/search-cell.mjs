@@ -50,11 +50,11 @@ function partsFor(task) {
 
 const truthCache = new Map();
 /** Ground truth of a graph (the same population items for every graph, so differences are paired). */
-export function truthOf(task, hash, graph, items) {
+export function truthOf(task, graph, items) {
   // Keyed by the graph as written, not its hash: the simulator draws each node's answers by its id,
   // so graphs with one hash but other node ids differ slightly, and a cache shared by the jobs of a
   // worker would make a job's figures depend on which jobs ran before it.
-  const key = `${task}|${items}|${hash}|${JSON.stringify(graph)}`;
+  const key = `${task}|${items}|${JSON.stringify(graph)}`;
   let t = truthCache.get(key);
   if (!t) {
     const r = partsFor(task).task.truth(graph, { items });
@@ -124,7 +124,7 @@ export async function runJob(job) {
     },
   };
   const result = await runSearch(setup, { sink });
-  const chosen = truthOf(job.task, result.best.hash, result.best.graph, job.truthItems);
+  const chosen = truthOf(job.task, result.best.graph, job.truthItems);
   // The leader after each iteration: the graph the run ranks first on its search items so far.
   const curve = [];
   for (const c of result.curve) {
@@ -134,7 +134,7 @@ export async function runJob(job) {
       prev.last = c.evals;
       continue;
     }
-    const t = truthOf(job.task, c.bestHash, graphs.get(c.bestHash), job.curveItems);
+    const t = truthOf(job.task, graphs.get(c.bestHash), job.curveItems);
     curve.push({ evals: c.evals, last: c.evals, hash: c.bestHash, accuracy: t.accuracy, latencyMs: t.latencyMs });
   }
   return {
@@ -213,12 +213,12 @@ export function baselines(job) {
   // Candidates are screened on fewer items; the chosen one of each kind is then scored like every searched graph.
   const screenItems = Math.min(job.truthItems, 4000);
   const score = (kind, g) => {
-    const t = truthOf(job.task, JSON.stringify(g), g, screenItems);
+    const t = truthOf(job.task, g, screenItems);
     return { kind, layout: label(g), graph: g, planUnits: space.plan(g).units, ...t };
   };
   const best = (xs) => {
     const b = xs.reduce((a, x) => (x.accuracy > a.accuracy ? x : a), xs[0]);
-    return { ...b, ...truthOf(job.task, JSON.stringify(b.graph), b.graph, job.truthItems) };
+    return { ...b, ...truthOf(job.task, b.graph, job.truthItems) };
   };
   const out = {};
   const singles = models.map((m) => layeredGraph(m, 1, 1)).filter(fits);

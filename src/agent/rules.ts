@@ -7,6 +7,7 @@
  * away from those that hurt, and toward the incumbent (the best graph so far by all its items).
  */
 import type { ProbGraph } from "../search/distribution.js";
+import { shrunkAccuracy } from "../search/score.js";
 import { slotId, OUTPUT_ID, type Genome, type SearchSpace } from "../search/space.js";
 import { MAX_CHANGES, MAX_DELTA, validateUpdate, type AgentChange, type AgentUpdate, type InitDecision } from "./update.js";
 import { predictMultiset, predictMultisetPlain, sizeMonotone } from "./insights.js";
@@ -240,7 +241,7 @@ export function predictCandidates(input: Pick<InitInput, "probes" | "candidates"
   // Probe accuracies are shrunk toward the mean: a handful of items says little on its own.
   const acc = (m: string) => {
     const p = probes.get(m);
-    return p ? (p.correct + 2 * prior) / (p.items + 2) : prior;
+    return p ? shrunkAccuracy({ ...p, errored: 0 }, prior, 2) : prior;
   };
   const out = new Map<string, number>();
   for (const c of input.candidates) {

@@ -25,12 +25,12 @@ export interface JournalRead {
   torn?: { line: number; bytes: number } | undefined;
 }
 
-/** Render an event as its journal line (no newline). Non-finite numbers become null. */
 /** Graph-item evaluations a journal records (search and validation). */
 export function journalEvaluations(events: readonly RecordedEvent[]): number {
   return events.reduce((n, e) => n + (e.type === "eval.batch" ? e.items.length : 0), 0);
 }
 
+/** Render an event as its journal line (no newline). Non-finite numbers become null. */
 export function journalLine(event: RecordedEvent): string {
   return JSON.stringify(event, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v));
 }

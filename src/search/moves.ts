@@ -10,6 +10,7 @@
  * - insert: a new node between the workers (or some of them) and the output, only when fewer than
  *   two workers answer into the output and there is nothing to gather.
  */
+import { graphHash } from "../graph/canonical.js";
 import type { Graph, GraphNode, Role } from "../graph/schema.js";
 import type { Rng } from "../util/rng.js";
 import type { SearchSpace } from "./space.js";
@@ -24,39 +25,35 @@ export interface Move {
  * `rng`; fewer when the graph has too few workers answering into the output or no room is left.
  */
 export function deeperNeighbours(space: SearchSpace, graph: Graph, rng: Rng, count: number): Move[] {
-  const out: Move[] = [];
-  const seen = new Set<string>([JSON.stringify(graph)]);
   const direct = graph.nodes.filter((n) => n.id !== graph.output && graph.edges.some(([a, b]) => a === n.id && b === graph.output));
+  if (direct.length === 0) return [];
+  const kind = direct.length >= 2 ? "gather" : "insert";
   const roles: Role[] = space.fuser ? ["fuser", "assistant"] : ["assistant"];
+  const out: Move[] = [];
+  const seen = new Set<string>([graphHash(graph)]);
   for (let tries = 0; out.length < count && tries < 12 * count; tries++) {
-    const insert = direct.length < 2;
-    let next: Graph | undefined;
-    if (insert) {
-      const fed = subset(direct, 1, rng);
-      if (fed.length === 0) continue;
-      next = insertNode(graph, fed, rng.pick(space.models), rng.pick(roles));
-    } else {
+    let next: Graph;
+    if (kind === "insert") next = insertNode(graph, direct, rng.pick(space.models), rng.pick(roles));
+    else {
       const target = rng.pick(direct);
-      const fed = subset(direct.filter((n) => n !== target), 1, rng);
-      next = gather(graph, fed, target, rng.pick(roles));
+      next = gather(graph, nonEmptySubset(direct.filter((n) => n !== target), rng), target, rng.pick(roles));
     }
     const mapped = space.fromGraph(next);
     if (!("genome" in mapped)) continue;
     const g = space.toGraph(mapped.genome);
-    const key = JSON.stringify(g);
-    if (seen.has(key) || !space.check(g).ok) continue;
-    seen.add(key);
-    out.push({ kind: insert ? "insert" : "gather", graph: g });
+    const h = graphHash(g);
+    if (seen.has(h) || !space.check(g).ok) continue;
+    seen.add(h);
+    out.push({ kind, graph: g });
   }
   return out;
 }
 
-/** A random subset of at least `min` elements (empty when there are fewer). */
-function subset<T>(xs: readonly T[], min: number, rng: Rng): T[] {
-  if (xs.length < min) return [];
+/** A random non-empty subset of a non-empty list. */
+function nonEmptySubset<T>(xs: readonly T[], rng: Rng): T[] {
   for (;;) {
     const s = xs.filter(() => rng.bernoulli(0.5));
-    if (s.length >= min) return s;
+    if (s.length > 0) return s;
   }
 }
 

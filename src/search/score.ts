@@ -88,13 +88,18 @@ export class PairedBook {
     return this.byHash.get(hash)?.size ?? 0;
   }
 
+  /** A graph's graded items and how many of them it got right. */
+  tally(hash: string): { correct: number; items: number } {
+    const m = this.byHash.get(hash);
+    let correct = 0;
+    if (m) for (const v of m.values()) if (v) correct++;
+    return { correct, items: m?.size ?? 0 };
+  }
+
   /** Raw accuracy of a graph on its graded items (NaN with none). */
   accuracy(hash: string): number {
-    const m = this.byHash.get(hash);
-    if (!m || m.size === 0) return NaN;
-    let c = 0;
-    for (const v of m.values()) if (v) c++;
-    return c / m.size;
+    const t = this.tally(hash);
+    return t.items > 0 ? t.correct / t.items : NaN;
   }
 
   /** The graph with the most graded items (ties: higher accuracy, then hash). */
@@ -148,11 +153,8 @@ export class PairedBook {
 
   /** A graph's own accuracy shrunk toward `prior` by `strength` pseudo-items. */
   own(hash: string, prior: number, strength: number): number {
-    const m = this.byHash.get(hash);
-    if (!m || m.size === 0) return NaN;
-    let c = 0;
-    for (const v of m.values()) if (v) c++;
-    return (c + strength * prior) / (m.size + strength);
+    const t = this.tally(hash);
+    return t.items > 0 ? shrunkAccuracy({ ...t, errored: 0 }, prior, strength) : NaN;
   }
 
   /** Mean accuracy over every graded item of every graph (a prior for shrinkage). */

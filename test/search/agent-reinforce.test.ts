@@ -51,6 +51,13 @@ describe("Agent-REINFORCE", () => {
     expect(Math.min(...sizes)).toBeLessThan(4);
   });
 
+  it("with a latency limit the list is not complete: the harness fills the places with its own best graphs", async () => {
+    // Seed 3 names two finalists under the accuracy objective (above); under a limit the rivals,
+    // judged on accuracy, could all be over it, so the harness tops the list up.
+    const r = await runSearch(simSetup({ ...MEDIUM, seed: 3, objective: { kind: "latency", limitMs: 2500 } }));
+    expect(r.candidates).toHaveLength(MEDIUM.selection.candidates);
+  });
+
   it("proposes graphs one layer deeper than the incumbent among its samples", async () => {
     const journal = new Journal();
     await runSearch(simSetup({ ...MEDIUM, task: "sim:humaneval", budget: 42, seed: 3 }), { sink: journal });

@@ -34,7 +34,7 @@ import { sizeMonotone } from "../../agent/insights.js";
 import { deeperNeighbours } from "../moves.js";
 import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "../../agent/types.js";
 import { ProbGraph, LOGIT_LIMIT } from "../distribution.js";
-import { empiricalBayesWithSd, PairedBook } from "../score.js";
+import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../score.js";
 import { utilityOf } from "../objective.js";
 import type { Genome, SearchSpace } from "../space.js";
 import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../types.js";
@@ -120,18 +120,6 @@ type Stage = "probe" | "init" | "pretest" | "search";
 
 export class AgentReinforce extends BaseOptimizer {
   readonly name: string = "agent-reinforce";
-  /** With the standing single-model finalist, the finalists are the whole selection: see {@link finalists}. */
-  get finalistsComplete(): boolean {
-    // Not with a latency limit or a cost objective: the single model and its rivals are judged on
-    // accuracy, so a graph over the limit or poor value for money could be all that is offered, and
-    // the harness's own best graphs keep their places.
-    const o = this.ctx.objective;
-    return this.standingSingle() && (o.kind === "accuracy" || (o.kind === "latency" && o.limitMs === undefined));
-  }
-
-  private standingSingle(): boolean {
-    return this.opts.keepSingle && this.opts.singleMargin > 0 && this.opts.finalists > 0;
-  }
   readonly defaults = { samples: 4, batch: 6 };
   protected readonly opts: AgentReinforceOptions;
   protected readonly agent: Agent;
@@ -149,6 +137,19 @@ export class AgentReinforce extends BaseOptimizer {
   private searchBudget: number | undefined;
   /** Predicted accuracy of pretest contenders, by hash. */
   private readonly prior = new Map<string, number>();
+
+  /** With the standing single-model finalist, the finalists are the whole selection: see {@link finalists}. */
+  get finalistsComplete(): boolean {
+    // Not with a latency limit or a cost objective: the single model and its rivals are judged on
+    // accuracy, so a graph over the limit or poor value for money could be all that is offered, and
+    // the harness's own best graphs keep their places.
+    const o = this.ctx.objective;
+    return this.standingSingle() && (o.kind === "accuracy" || (o.kind === "latency" && o.limitMs === undefined));
+  }
+
+  private standingSingle(): boolean {
+    return this.opts.keepSingle && this.opts.singleMargin > 0 && this.opts.finalists > 0;
+  }
 
   constructor(ctx: OptimizerContext) {
     super(ctx);
@@ -400,26 +401,22 @@ export class AgentReinforce extends BaseOptimizer {
   /** The best single-model graph by its own items (singles share the probe items, not always the anchor's). */
   private bestSingle(ranked = this.ranked()): Known | undefined {
     const prior = this.book.pooledAccuracy();
+    const space = this.ctx.space;
     const singles = ranked.filter((k) => k.graph.nodes.length === 1);
-    if (!this.opts.insights) return singles.reduce<Known | undefined>((a, b) => (!a || this.book.own(b.hash, prior, 2) > this.book.own(a.hash, prior, 2) ? b : a), undefined);
+    const model = (k: Known) => k.graph.nodes[0]!.model;
     // Insight 1 as a size prior: within a family a larger model is at least as accurate, so
     // measured accuracies that say otherwise are pooled, and a tie goes to the larger model. A
     // noisy dozen items then cannot hide the largest model behind a smaller one.
-    const space = this.ctx.space;
-    const model = (k: Known) => k.graph.nodes[0]!.model;
-    const pooled = sizeMonotone(
-      singles.map((k) => ({ model: model(k), family: space.family(model(k)), params: space.params(model(k)), correct: Math.round(this.book.accuracy(k.hash) * this.book.count(k.hash)), items: this.book.count(k.hash) })),
-    );
-    const value = (k: Known) => {
-      const p = pooled.get(model(k))!;
-      return (p.correct + 2 * prior) / (p.items + 2);
-    };
+    const pooled = this.opts.insights ? sizeMonotone(singles.map((k) => ({ model: model(k), family: space.family(model(k)), params: space.params(model(k)), ...this.book.tally(k.hash) }))) : undefined;
+    const value = (k: Known) => shrunkAccuracy({ ...(pooled?.get(model(k)) ?? this.book.tally(k.hash)), errored: 0 }, prior, 2);
+    const larger = (a: Known, b: Known) => pooled !== undefined && space.params(model(a)) > space.params(model(b));
     return singles.reduce<Known | undefined>((a, b) => {
       if (!a) return b;
       const d = value(b) - value(a);
-      return d > 1e-12 || (Math.abs(d) <= 1e-12 && space.params(model(b)) > space.params(model(a))) ? b : a;
+      return d > 1e-12 || (Math.abs(d) <= 1e-12 && larger(b, a)) ? b : a;
     }, undefined);
   }
+
 
   /**
    * Whether a graph clearly beats `base`: on the items both were measured on, its paired advantage
