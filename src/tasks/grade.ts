@@ -35,7 +35,7 @@ export function gradeNumber(gold: string, output: string): Grade {
 
 export function gradeMath(gold: string, output: string): Grade {
   const extracted = extractAnswer("math", output);
-  if (extracted === null) return { correct: false, extracted, reason: "no \\boxed{} answer found" };
+  if (extracted === null) return { correct: false, extracted, reason: "no final answer found" };
   return { correct: mathEquivalent(gold, extracted), extracted };
 }
 

@@ -98,6 +98,7 @@ function summaryText(file: string, opts: EvalOpts, r: EvalResult, cachePath: str
     `graph ${file} (${r.graphHash}) on ${opts.task}, ${opts.split} split: ${r.items} items`,
     `accuracy: ${pct(a.rate)} (${r.correct}/${a.n}), ${Math.round(a.confidence * 100)}% CI [${pct(a.low)}, ${pct(a.high)}]`,
     `errored: ${r.errored} item${r.errored === 1 ? "" : "s"}${r.errored > 0 ? " (not counted as wrong)" : ""}`,
+    `no answer: ${r.unreadable} of the ${a.n - r.correct} wrong item${a.n - r.correct === 1 ? "" : "s"} had no readable answer`,
     `mean cost: ${Number.isFinite(r.meanFlops) ? r.meanFlops.toExponential(3) : "n/a"} FLOPs = ${Number.isFinite(r.meanUnits) ? r.meanUnits.toFixed(3) : "n/a"} budget units${r.meanDollars !== undefined ? `, $${r.meanDollars.toFixed(6)}` : ""}`,
     `latency: mean ${ms(r.meanLatencyMs)}, p95 ${ms(r.p95LatencyMs)} (critical path)`,
     `calls: ${r.calls} (${r.estimatedCalls} with estimated token counts), ${r.retries} retr${r.retries === 1 ? "y" : "ies"}`,
@@ -133,7 +134,7 @@ export async function evalCommand(file: string, opts: EvalOpts, io: Io): Promise
     seed: opts.seed ?? 0,
     ...summary,
     cache: { ...summary.cache, path: cache?.path ?? null },
-    itemResults: traces.map((t) => ({ id: t.itemId, correct: t.correct, errored: t.errored, answer: t.answer, flops: t.flops, latencyMs: t.latencyMs, ...(t.error ? { error: t.error } : {}) })),
+    itemResults: traces.map((t) => ({ id: t.itemId, correct: t.correct, errored: t.errored, unreadable: t.unreadable, answer: t.answer, flops: t.flops, latencyMs: t.latencyMs, ...(t.error ? { error: t.error } : {}) })),
   };
   emit(io, opts.json, value, () => summaryText(file, opts, result, cache?.path ?? null));
   if (result.errored === result.items) throw new ExitError(1);
