@@ -67,14 +67,15 @@ export function lastBoxed(text: string): string | null {
 const BOX_JOIN = /^[\s$]*(?:,|;|and|or|\\text\{\s*(?:,|and|or)\s*\}|\\quad)?[\s$]*(?:[A-Za-z](?:_\d)?\s*=)?[\s$]*$/i;
 
 /**
- * The final boxed answer: the last box, with the boxes just before it when only "and", "or" or a
- * comma separates them (a model boxing each root); earlier boxes are intermediate results.
+ * The last box together with the boxes just before it when only "and", "or" or a comma separates
+ * them (a model boxing each root), as one list; null when there is no such run of boxes.
  */
 export function finalBoxed(text: string): string | null {
   const all = boxes(text);
   if (all.length === 0) return null;
   let k = all.length - 1;
   while (k > 0 && text.slice(all[k - 1]!.end, all[k]!.start).length <= 24 && BOX_JOIN.test(text.slice(all[k - 1]!.end, all[k]!.start))) k--;
+  if (k === all.length - 1) return null;
   return all
     .slice(k)
     .map((b) => b.content)
@@ -158,6 +159,19 @@ export function extractNumber(output: string): string | null {
 
 const MATH_CLOSE: Record<string, string> = { $: "$", $$: "$$", "\\(": "\\)", "\\[": "\\]" };
 
+/** The text up to the end of its sentence or line, outside braces (`90\text{ square\nunits}` is one answer). */
+function sentenceEnd(s: string): string {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\") i++;
+    else if (c === "{") depth++;
+    else if (c === "}") depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === "\n" || (c === "." && (i + 1 === s.length || /\s/.test(s[i + 1]!))))) return s.slice(0, i);
+  }
+  return s;
+}
+
 /** The answer that starts a phrase: a `$...$` or `\(...\)` group, else the rest of the sentence. */
 function leadingAnswer(rest: string): string | null {
   const s = rest.replace(/^[\s*:]+/, "");
@@ -166,15 +180,16 @@ function leadingAnswer(rest: string): string | null {
     const end = s.indexOf(MATH_CLOSE[math[1]!]!, math[1]!.length);
     if (end > math[1]!.length) return s.slice(math[1]!.length, end).trim();
   }
-  const line = s.split("\n")[0]!;
-  const sentence = line.split(/\.(?:\s|$)/)[0]!;
-  const a = sentence.replace(/\*+$/, "").replace(/[.\s]+$/, "").trim();
+  const a = sentenceEnd(s)
+    .replace(/\*+$/, "")
+    .replace(/[.\s]+$/, "")
+    .trim();
   return a === "" ? null : a;
 }
 
 /**
  * Free-form math answer, read as the MATH graders read it: the Minerva form "The final answer is $X$.
- * I hope it is correct."; else the final boxed answer (several adjacent boxes make a list); else
+ * I hope it is correct."; else the last boxed answer (as MATH's gold answers are read); else
  * what follows the last "final answer is", "Answer:" or "the answer is". An approximation after the
  * exact answer is dropped. Null when none of these is there: no guess from the working.
  */
@@ -191,7 +206,7 @@ function mathAnswer(text: string): string | null {
     const a = leadingAnswer(minerva[minerva.length - 1]![1]!);
     if (a !== null) return lastBoxed(a) ?? a;
   }
-  const boxed = finalBoxed(text);
+  const boxed = lastBoxed(text);
   if (boxed !== null && boxed !== "") return boxed;
   const phrases = [...text.matchAll(/final answer(?: is)?|answer\s*[:：]|answer is/gi)];
   for (let i = phrases.length - 1; i >= 0; i--) {

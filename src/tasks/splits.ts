@@ -55,10 +55,10 @@ export function checkFractions(f: SplitFractions): void {
   }
 }
 
-/** Ids ranked by a hash keyed with the seed: a seed-determined, random-looking order. */
-function ranked(ids: readonly string[], seed: number): string[] {
+/** Ids ranked by a hash keyed with the seed and a stream name: a seed-determined, random-looking order. */
+export function seededOrder(ids: readonly string[], seed: number, stream = "split"): string[] {
   return ids
-    .map((id) => ({ id, key: streamKey(seed, "split", id) }))
+    .map((id) => ({ id, key: streamKey(seed, stream, id) }))
     .sort((a, b) => a.key - b.key || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((r) => r.id);
 }
@@ -78,7 +78,7 @@ function count(size: number, n: number, left: number, field: string): number {
  */
 export function splitIds(ids: readonly string[], seed: number, fractions: SplitFractions = DEFAULT_SPLIT_FRACTIONS): SplitIds {
   checkFractions(fractions);
-  const order = ranked(ids, seed);
+  const order = seededOrder(ids, seed);
   const n = order.length;
   let s = count(fractions.search, n, n, "search");
   let v = count(fractions.validation, n, n - s, "validation");
@@ -163,7 +163,7 @@ export function assignSplits(ids: readonly string[], config: SplitConfig | undef
     }
     fixed[split] = list;
   }
-  const rest = ranked(
+  const rest = seededOrder(
     ids.filter((id) => !owner.has(id)),
     seed,
   );

@@ -28,9 +28,13 @@ describe("MATH answers beyond \\boxed{}", () => {
     mathOk("3", "**Answer:** 3");
   });
 
-  it("takes the last of several boxes, and adjacent boxes as one list", () => {
+  it("takes the last of several boxes, and adjacent boxes as one list where the gold answer is a list", () => {
     expect(extractMath("First try: \\boxed{4}. That is wrong since the sum must be odd. Redoing the count gives \\boxed{5}.")).toBe("5");
     expect(finalBoxed("So $x = \\boxed{-2}$ or $x = \\boxed{1}$.")).toBe("-2, 1");
+    expect(finalBoxed("First \\boxed{4}, then after checking \\boxed{5}.")).toBeNull();
+    // MATH's own solutions box each root; its gold answer is the last box.
+    mathOk("1", "Therefore, the answers are $\\boxed{-2}$ and $\\boxed{1}$.");
+    mathWrong("1", "Therefore, the answers are $\\boxed{1}$ and $\\boxed{-2}$.");
     mathOk("-2, 1", "So $x = \\boxed{-2}$ or $x = \\boxed{1}$.");
     mathOk("2, 3", "The roots are $\\boxed{2}$ and $\\boxed{3}$.");
   });
