@@ -1,5 +1,5 @@
 /**
- * Task files (YAML or JSON): which items (a built-in task or standard setup, or a JSONL file), how
+ * Task files (YAML): which items (a built-in task or standard setup, or a JSONL file), how
  * they are asked (system prompt, templates per role, few-shot examples) and how answers are read
  * (the extractor and grader, by style name). Paths in a task file are relative to its folder.
  */

@@ -90,8 +90,9 @@ export function renderTemplated(spec: PromptSpec, style: TaskStyle, input: Promp
   const questionOf = (q: string) => fill(spec.fewshot?.question ?? template?.user ?? "{{question}}", { ...vars, question: q, references: "" });
   vars.fewshot = shots.map((s) => fill(spec.fewshot!.text, { question: questionOf(s.question), answer: s.answer })).join("\n\n");
   const systemTemplate = template?.system ?? spec.system;
-  const system = systemTemplate !== undefined ? fill(systemTemplate, vars) : standard[0]!.content;
-  const user = template?.user !== undefined ? fill(template.user, vars) : standard[1]!.content;
+  // A filled template is trimmed: an empty placeholder at its end leaves no stray space.
+  const system = systemTemplate !== undefined ? fill(systemTemplate, vars).trim() : standard[0]!.content;
+  const user = template?.user !== undefined ? fill(template.user, vars).trim() : standard[1]!.content;
   const messages: ChatMessage[] = system === "" ? [] : [{ role: "system", content: system }];
   if (spec.fewshot && spec.fewshot.roles.includes(role)) {
     for (const s of shots) messages.push({ role: "user", content: questionOf(s.question) }, { role: "assistant", content: s.answer });

@@ -9,7 +9,7 @@ import { GSM8K_COT_EXAMPLES, MINERVA_MATH_EXAMPLES } from "../../src/tasks/setup
 import { namedTask, taskFileTask } from "../../src/tasks/taskfile.js";
 import type { PromptInput, Reference, TaskItem } from "../../src/tasks/types.js";
 import { resolveTask } from "../../src/resolve.js";
-import { runCli } from "../helpers/cli.js";
+import { ROOT, runCli } from "../helpers/cli.js";
 import { userError } from "../helpers/errors.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
 import { tempDir, writeJsonl } from "../helpers/tmp.js";
@@ -154,6 +154,20 @@ describe("task files", () => {
     expect(bad("r.yaml", "base: gsm8k\nfewshot:\n  examples: []\n").message).toContain("fewshot.examples");
     expect(bad("x.yaml", "base: gsm8k\ntemplate: {}\n").message).toMatch(/x\.yaml.*template/);
     expect(bad("f.yaml", `base: gsm8k\nfewshot:\n  file: nowhere.jsonl\n`).message).toContain("nowhere.jsonl");
+  });
+});
+
+describe("the example task file", () => {
+  it("loads, with its system prompt, worked examples and fuser", () => {
+    const task = taskFileTask(join(ROOT, "examples", "tasks", "word-problems.yaml"));
+    expect(task.id).toBe("word-problems");
+    expect(task.allItems()).toHaveLength(8);
+    const m = renderPrompt(task, input());
+    expect(m.map((x) => x.role)).toEqual(["system", "user", "assistant", "user", "assistant", "user"]);
+    expect(m[0]!.content).toMatch(/^You are a patient maths teacher\. Reason step by step/);
+    for (const shot of [m[2]!, m[4]!]) expect(extractAnswer("number", shot.content)).toMatch(/^(12|6)$/);
+    expect(task.grade(task.item("wp-5")!, "3 - 11 = −8. The answer is \\boxed{−8}.")).toMatchObject({ correct: true });
+    expect(renderPrompt(task, input({ role: "fuser", references: refs }))[0]!.content).toBe("You merge your colleagues' answers into one.");
   });
 });
 
