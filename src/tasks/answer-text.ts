@@ -1,9 +1,13 @@
 /** The part of a model output an answer is read from, with its minus signs made plain. */
 
-/** The text after a reasoning model's last `</think>`: its answer, not its deliberation. */
+/**
+ * The text after a reasoning model's last `</think>`: its answer, not its deliberation. An output cut
+ * off while still thinking (`<think>` never closed) has no answer yet.
+ */
 export function afterThinking(text: string): string {
   const k = text.lastIndexOf("</think>");
-  return k < 0 ? text : text.slice(k + "</think>".length);
+  if (k >= 0) return text.slice(k + "</think>".length);
+  return /^\s*<think>/.test(text) ? "" : text;
 }
 
 /** Minus signs written other than as `-`: U+2212, small and full-width hyphen-minus, a dash before a digit. */

@@ -75,6 +75,16 @@ describe("MATH answers beyond \\boxed{}", () => {
     mathWrong("10", r1);
   });
 
+  it("reads a few more spellings models use", () => {
+    mathOk("\\frac{3}{4}", "**Final Answer**: $\\boxed{\\dfrac{3}{4}}$");
+    mathOk("(1, 2)", "The intersection point is $\\boxed{(1,2)}$");
+    mathOk("10\\sqrt{2}", "Thus the length is $\\boxed{10 \\sqrt 2}$ units.");
+    mathOk("x^2+2x+1", "The final answer is $\\boxed{(x+1)^2}$");
+    mathOk("\\text{(C)}", "The answer is $\\boxed{\\text{(C)}}$");
+    mathOk("90^\\circ", "So the angle is \\boxed{90^{\\circ}}.");
+    mathWrong("\\frac{3}{4}", "**Final Answer**: $\\boxed{\\dfrac{4}{3}}$");
+  });
+
   it("finds no answer in working without a final answer, and says so", () => {
     const g = gradeMath("12", "Let me compute the area: it is 3 times 4, which is 12 square units");
     expect(g).toMatchObject({ correct: false, extracted: null, reason: "no final answer found" });
@@ -101,9 +111,18 @@ describe("GSM8K answers", () => {
     numberWrong("2", "The answer is 18.\n\nCheck: 9 eggs at $2 each.");
   });
 
-  it("reads past a reasoning model's <think> block", () => {
+  it("reads past a reasoning model's <think> block, and finds nothing in one cut off while thinking", () => {
     const out = "<think>\nIs it \\boxed{20}? 16-3-4 = 9, 9*2 = 18.\n</think>\n\nJanet makes **$18** a day.";
     expect(extractNumber(out)).toBe("18");
+    expect(gradeNumber("18", "<think>\nOkay, 16 - 3 - 4 = 9 eggs, and 9 * 2 = 18, but wait, maybe")).toMatchObject({ correct: false, extracted: null });
+  });
+
+  it("reads Gemma, Phi and Mistral endings", () => {
+    numberOk("12", "**Step 2:** 3 * 4 = 12\n\n**Final Answer:** The final answer is 12");
+    numberOk("12", "Answer: $\\boxed{12}$");
+    numberOk("2.5", "So each friend gets 2.5 pizzas.\n\nThe answer is 2.5.");
+    numberOk("1000000", "That is one million: 1,000,000 dollars.");
+    numberWrong("12", "There were 12 at first; now there are 15 left.");
   });
 
   it("keeps the sign of a Unicode minus (−5 is not 5)", () => {
@@ -156,5 +175,9 @@ describe("multiple choice: the model's final answer", () => {
     expect(extractChoice("**Answer: B) Glomerulus**", kidney)).toBe("B");
     expect(extractChoice("<think>Maybe (A)? No.</think>\nThe answer is $\\boxed{B}$", kidney)).toBe("B");
     expect(gradeChoice(item("B"), "<think>Maybe (A)? Answer: A. No.</think>\nB")).toMatchObject({ correct: true });
+    expect(extractChoice("Let's evaluate each option:\n\nA) Loop of Henle - reabsorbs water.\nB) Glomerulus - filters blood.\n\nThe correct answer is B) Glomerulus.", kidney)).toBe("B");
+    expect(extractChoice("Final answer: (D)", kidney)).toBe("D");
+    expect(extractChoice("I'd go with C.\n\nAnswer: C", kidney)).toBe("C");
+    expect(extractChoice("Options A and C are wrong, D is unrelated.\nThe answer is B.", kidney)).toBe("B");
   });
 });
