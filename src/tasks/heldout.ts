@@ -8,16 +8,16 @@ import type { DatasetTask } from "./task.js";
 import type { Split, Task, TaskItem } from "./types.js";
 
 /** A split, or `all`: every item of the task. */
-export type EvalSplit = Split | "all";
+export type SplitOrAll = Split | "all";
 
-export const EVAL_SPLITS: readonly EvalSplit[] = [...SPLITS, "all"];
+export const SPLITS_OR_ALL: readonly SplitOrAll[] = [...SPLITS, "all"];
 
 function hasAllItems(task: Task): task is DatasetTask {
   return typeof (task as Partial<DatasetTask>).allItems === "function";
 }
 
 /** The items of a split; `all` gives every item (in data order when the task has one). */
-export function itemsOfSplit(task: Task, split: EvalSplit): TaskItem[] {
+export function itemsOfSplit(task: Task, split: SplitOrAll): TaskItem[] {
   if (split !== "all") return task.items(split);
   return hasAllItems(task) ? task.allItems() : SPLITS.flatMap((s) => task.items(s));
 }
@@ -32,7 +32,7 @@ export interface OverlapCheck {
   searched: ReadonlySet<string>;
   /** The run folder, for the message. */
   run: string;
-  split: EvalSplit;
+  split: SplitOrAll;
   allow: boolean;
 }
 

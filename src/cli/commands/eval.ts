@@ -12,7 +12,7 @@ import { resolvePoolPath, type LoadedPool } from "../../models/pool.js";
 import type { ModelSpec } from "../../models/spec.js";
 import { absoluteSpec, resolvePool, resolveProviders, resolveTask } from "../../resolve.js";
 import { checkStyle } from "../../tasks/file.js";
-import { checkOverlap, itemsOfSplit, searchIds, type EvalSplit } from "../../tasks/heldout.js";
+import { checkOverlap, itemsOfSplit, searchIds, type SplitOrAll } from "../../tasks/heldout.js";
 import type { Task } from "../../tasks/types.js";
 import { readRun, RUN_FILES } from "../../runs/dir.js";
 import type { SearchConfig } from "../../search/config.js";
@@ -36,7 +36,7 @@ export interface EvalOpts extends ExecOpts {
   /** Required unless the graph comes from a search run (then the run's task). */
   task?: string;
   style?: string;
-  split: EvalSplit;
+  split: SplitOrAll;
   limit?: number;
   traces?: string;
   /** Score items the run searched on (refused otherwise). */
@@ -137,7 +137,7 @@ function evalTask(opts: EvalOpts, source: EvalSource): { task: Task; spec: strin
 interface EvalScope {
   file: string;
   task: string;
-  split: EvalSplit;
+  split: SplitOrAll;
   /** The run whose held-out items these are, if any. */
   run: string | null;
   /** Items scored although the run searched on them (with --allow-overlap). */
