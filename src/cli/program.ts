@@ -125,7 +125,7 @@ export function buildProgram(io: Io): Command {
   program
     .command("grade")
     .description('grade {"gold": ..., "output": ...} lines (JSONL) with a task\'s answer extraction and grader')
-    .requiredOption("--task <task>", "built-in task or JSONL task file whose grader to use")
+    .requiredOption("--task <task>", "built-in task, standard setup, task file (.yaml) or JSONL file whose grader to use")
     .requiredOption("--file <pairs>", 'JSONL file of {"gold", "output"} lines (optionally "id" of a task item, or "question", "choices", "tests", "test", "entry_point")')
     .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA); needed only to look items up by id")
     .option("--style <style>", "style of a JSONL task file: math, number, choice, code, yesno, short (default: inferred)")

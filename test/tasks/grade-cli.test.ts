@@ -26,6 +26,20 @@ describe("tts-graph grade", () => {
     expect(lines[3]).toContain("graded 3: 2 correct, 1 wrong, 0 of them with no readable answer");
   });
 
+  it("grades with a standard setup's grader and marks outputs with no readable answer", async () => {
+    const pairs = jsonl("setup.jsonl", [
+      { gold: 18, output: "9 * 2 = 18. The answer is 18." },
+      { gold: 5, output: "I cannot tell." },
+      { gold: -5, output: "<think>5? no</think> It ends at −5." },
+    ]);
+    const r = await runCli(["grade", "--task", "gsm8k:8shot-cot", "--file", pairs], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[1]).toMatch(/^line 2 .*no answer .*\(none\)/);
+    expect(lines[2]).toMatch(/^line 3 .*correct .*"-5"/);
+    expect(lines[3]).toContain("graded 3: 2 correct, 1 wrong, 1 of them with no readable answer (accuracy 66.7%) on task gsm8k:8shot-cot");
+  });
+
   it("prints one JSON document under --json", async () => {
     const pairs = jsonl("math.jsonl", [
       { id: "p1", gold: "\\frac{1}{2}", output: "so \\boxed{0.5}" },
