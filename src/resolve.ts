@@ -17,6 +17,8 @@ import { createOpenAIProvider, type OpenAIProviderOptions } from "./models/opena
 import type { Provider, ProviderResolver } from "./models/provider.js";
 import { BUILTIN_TASK_NAMES, builtinTask, builtinTaskInfo } from "./tasks/builtin.js";
 import { fileTask, readTaskFile, type FileTaskOptions } from "./tasks/file.js";
+import { isTaskFilePath, namedTask, taskFileTask } from "./tasks/taskfile.js";
+import { standardSetup, STANDARD_SETUP_NAMES } from "./tasks/setups.js";
 import { measurePromptTokens, STYLE_TOKENS } from "./tasks/tokens.js";
 import type { Task } from "./tasks/types.js";
 import { createSimTask, createSimWorld, isSimProfileFile, isSimTask, loadSimProfile, profilePool, resolveSimProfile, simPool, simRoutingProvider, type SimWorld } from "./sim/index.js";
@@ -62,7 +64,7 @@ export function absoluteSpec(spec: string): string {
     return isSimProfileFile(rest) ? `sim:${resolvePath(rest)}` : spec;
   }
   if (spec.startsWith("file:")) return `file:${resolvePath(spec.slice("file:".length))}`;
-  if (spec === "paper" || spec.startsWith("paper:") || spec === ARITH_TASK_ID || builtinTaskInfo(spec)) return spec;
+  if (spec === "paper" || spec.startsWith("paper:") || spec === ARITH_TASK_ID || builtinTaskInfo(spec) || standardSetup(spec)) return spec;
   return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(spec) ? resolvePath(spec) : spec;
 }
 
@@ -78,6 +80,9 @@ export function resolveTaskTokens(spec: string | undefined, options: ResolveOpti
   if (name === ARITH_TASK_ID) return createArithTask({ seed: options.seed }).tokens;
   const builtin = builtinTaskInfo(name);
   if (builtin) return builtin.tokens;
+  // Setups and task files: their few-shot examples add to the prompt (no data needed).
+  if (standardSetup(name)) return namedTask(name, options)!.tokens;
+  if (isTaskFilePath(name)) return taskFileTask(name, options).tokens;
   const file = taskFilePath(name);
   if (file) {
     // A file's A is measured from its own questions; B is the style's default.
@@ -87,7 +92,7 @@ export function resolveTaskTokens(spec: string | undefined, options: ResolveOpti
   throw new UserError(`unknown task "${name}": ${TASK_EXPECTED}`, { code: "unknown_task", source: "--task" });
 }
 
-const TASK_EXPECTED = `expected a built-in task (${BUILTIN_TASK_NAMES.join(", ")}), a JSONL file, a simulated task (sim:math, sim:mmlu, sim:humaneval, sim:PROFILE.json), or paper:math, paper:mmlu, paper:humaneval`;
+const TASK_EXPECTED = `expected a built-in task (${BUILTIN_TASK_NAMES.join(", ")}), a standard setup (${STANDARD_SETUP_NAMES.join(", ")}), a task file (.yaml), a JSONL file, a simulated task (sim:math, sim:mmlu, sim:humaneval, sim:PROFILE.json), or paper:math, paper:mmlu, paper:humaneval`;
 
 const simWorlds = new Map<string, SimWorld>();
 
@@ -119,6 +124,9 @@ export function resolveTask(spec: string, options: ResolveOptions & FileTaskOpti
   // Generated, needs no data: the tiny GGUF models' arithmetic.
   if (spec === ARITH_TASK_ID) return createArithTask({ seed: options.seed });
   if (builtinTaskInfo(spec)) return builtinTask(spec, options);
+  const named = standardSetup(spec) ? namedTask(spec, options) : null;
+  if (named) return named;
+  if (isTaskFilePath(spec)) return taskFileTask(spec, options);
   const file = taskFilePath(spec);
   if (file) return fileTask(file, options);
   throw new UserError(`unknown task "${spec}": ${TASK_EXPECTED}`, { code: "unknown_task", source: "--task" });

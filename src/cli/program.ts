@@ -71,7 +71,7 @@ export function buildProgram(io: Io): Command {
   const execOptions = (cmd: Command): Command =>
     callOptions(
       cmd
-        .option("--seed <n>", "seed of the splits and of the sampling seeds sent to servers", intArg("--seed"), 0)
+        .option("--seed <n>", "seed of the sampling seeds sent to servers (and of a simulated task's world); splits do not move with it", intArg("--seed"), 0)
         .option("--temperature <t>", "sampling temperature of every call (default 0.7)", numberArg("--temperature"))
         .option("--max-tokens <n>", "most tokens generated per call (default 1024)", intArg("--max-tokens")),
     );
@@ -80,11 +80,12 @@ export function buildProgram(io: Io): Command {
     program
       .command("eval")
       .description("accuracy (with a confidence interval), errored items, FLOPs, latency and cache use of a graph on a task split")
-      .argument("<graph>", "graph file (JSON)")
-      .requiredOption("--task <task>", "built-in task, JSONL file or simulated task (sim:math, ...)")
+      .argument("<graph>", "graph file (JSON), or a search run folder (its best graph, scored on the items the run held out)")
+      .option("--task <task>", "built-in task, task file, JSONL file or simulated task (sim:math, ...); default: the run's task")
       .option("--style <style>", "for a JSONL task: math, number, choice, code, yesno or short (inferred when absent)")
-      .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)")
-      .addOption(new Option("--split <split>", "which split to evaluate on").choices(["search", "validation", "test"]).default("test"))
+      .option("--pool <pool>", "pool file or built-in pool (default: the run's pool, or sim:mixed for simulated tasks; required otherwise)")
+      .addOption(new Option("--split <split>", "which split to evaluate on (all: every item of the task)").choices(["search", "validation", "test", "all"]).default("test"))
+      .option("--allow-overlap", "score a run's graph on items its search used (refused otherwise)")
       .option("--limit <n>", "evaluate only the first N items of the split", intArg("--limit"))
       .option("--traces <file>", "write every item's full trace (prompts included) to this JSONL file"),
   ).action(async (file: string, opts) => (await import("./commands/eval.js")).evalCommand(file, opts, io));
@@ -124,7 +125,7 @@ export function buildProgram(io: Io): Command {
   program
     .command("grade")
     .description('grade {"gold": ..., "output": ...} lines (JSONL) with a task\'s answer extraction and grader')
-    .requiredOption("--task <task>", "built-in task or JSONL task file whose grader to use")
+    .requiredOption("--task <task>", "built-in task, standard setup, task file (.yaml) or JSONL file whose grader to use")
     .requiredOption("--file <pairs>", 'JSONL file of {"gold", "output"} lines (optionally "id" of a task item, or "question", "choices", "tests", "test", "entry_point")')
     .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA); needed only to look items up by id")
     .option("--style <style>", "style of a JSONL task file: math, number, choice, code, yesno, short (default: inferred)")

@@ -66,6 +66,7 @@ export function summarise(graphHash: string, traces: readonly Trace[], unitFlops
     items: traces.length,
     correct,
     errored: traces.length - ok.length,
+    unreadable: ok.filter((t) => t.unreadable).length,
     accuracy: wilson(correct, ok.length),
     meanFlops,
     meanUnits: meanFlops / unitFlops,

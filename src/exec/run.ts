@@ -263,7 +263,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   }
   // Every outcome below is one fixed-shape literal (no spreads): it is built once per item.
   const trace = (answer: string | null, output: string, correct: boolean | null, error?: Trace["error"]): Trace => {
-    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined };
+    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined, unreadable: false };
     if (error) t.error = error;
     return t;
   };
@@ -275,6 +275,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   try {
     const grade = await task.grade(item, output);
     const t = trace(out.answer, output, grade.correct);
+    t.unreadable = grade.extracted === null;
     if (grade.reason !== undefined) t.gradeReason = grade.reason;
     return t;
   } catch (err) {

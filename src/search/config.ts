@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { BudgetUnitSchema } from "../cost/budget.js";
 import { parseWith, readStructured } from "../util/files.js";
+import { SplitConfigSchema } from "../tasks/splits.js";
 import { ObjectiveSchema } from "./objective.js";
 import { OPTIMIZER_NAMES } from "./optimizers/index.js";
 
@@ -73,6 +74,8 @@ export const SearchConfigSchema = z
     cache: z.boolean().default(true),
     /** Folder of benchmark data for built-in tasks. */
     data: z.string().min(1).optional(),
+    /** How the task's items are split into search, validation and held-out test items (default: seed 0, 20% / 20% / the rest). */
+    splits: SplitConfigSchema.optional(),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import { acquireLock, configDifferences, createRunDir, describeDifferences, disc
 import { journalEvaluations, type JournalRead } from "../../runs/journal.js";
 import { RunRecorder } from "../../runs/recorder.js";
 import { trapStopSignals } from "../../runs/signals.js";
+import { absoluteSplitConfig } from "../../tasks/splits.js";
 import { loadSearchConfig, parseSearchConfig, type SearchConfig } from "../../search/config.js";
 import { replayMemo, type ReplayMemo } from "../../search/events.js";
 import { newRunStats, runSearch, type SearchResult, type SearchSetup } from "../../search/harness.js";
@@ -104,7 +105,7 @@ export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig
 
 /** Task, pool, providers and response cache of a config. Close the cache when done. */
 export function resolveParts(config: SearchConfig, cacheOpt?: string | boolean): ResolvedParts & { cache: ResponseCache | null } {
-  const task = resolveTask(config.task, { dataDir: config.data });
+  const task = resolveTask(config.task, { dataDir: config.data, splits: config.splits });
   const loaded = poolFor(config.task, config.pool);
   const pool: LoadedPool = { ...loaded, pool: { ...loaded.pool, models: withAbsolutePaths(loaded) } };
   const cache = config.cache ? openCache(pool, cacheOpt === undefined ? true : cacheOpt) : null;
@@ -194,7 +195,7 @@ export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string
  * then be resumed, or reported on, from any working directory.
  */
 export function withAbsoluteFiles(config: SearchConfig): SearchConfig {
-  return { ...config, task: absoluteSpec(config.task), pool: absoluteSpec(config.pool), ...(config.data !== undefined ? { data: resolve(config.data) } : {}) };
+  return { ...config, task: absoluteSpec(config.task), pool: absoluteSpec(config.pool), ...(config.data !== undefined ? { data: resolve(config.data) } : {}), ...(config.splits ? { splits: absoluteSplitConfig(config.splits, resolve) } : {}) };
 }
 
 interface Prepared {
