@@ -121,12 +121,7 @@ try {
   const request = (i) => ({
     model: spec,
     messages: [{ role: "user", content: items[i % items.length].question }],
-    role: "assistant",
-    isOutput: true,
-    style: arith.style,
-    taskId: arith.id,
-    item: { id: items[i % items.length].id, question: items[i % items.length].question },
-    references: [],
+    metadata: { role: "assistant", isOutput: true, style: arith.style, taskId: arith.id, item: { id: items[i % items.length].id, question: items[i % items.length].question }, references: [] },
     sampling: { temperature: 0.7, maxTokens: 64, seed: 1 },
     sampleIndex: 0,
   });

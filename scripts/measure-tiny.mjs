@@ -41,12 +41,7 @@ function request(spec, content, temp, sampleIndex) {
   return {
     model: spec,
     messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: "number",
-    taskId: "arith",
-    item: { id: "m", question: content },
-    references: [],
+    metadata: { role: "assistant", isOutput: true, style: "number", taskId: "arith", item: { id: "m", question: content }, references: [] },
     sampling: { temperature: temp, maxTokens: 8, seed: seed + 1 },
     sampleIndex,
   };

@@ -13,6 +13,7 @@ import { GgufProvider } from "./models/gguf.js";
 import { ARITH_TASK_ID, createArithTask } from "./tasks/arith.js";
 import type { ModelSpec } from "./models/spec.js";
 import { ProviderConfigError } from "./models/errors.js";
+import { checkProviderModule, moduleProvider, type ModuleEndpointSource } from "./models/module.js";
 import { createOpenAIProvider, type OpenAIProviderOptions } from "./models/openai.js";
 import type { Provider, ProviderResolver } from "./models/provider.js";
 import { BUILTIN_TASK_NAMES, builtinTask, builtinTaskInfo } from "./tasks/builtin.js";
@@ -157,12 +158,30 @@ export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOp
       case "sim":
         provider = sim;
         break;
+      case "module":
+        provider = moduleProvider(model, { ...model.endpoint, path: resolvePoolPath(loaded, model.endpoint.path) }, moduleSource(loaded, model));
+        break;
       default:
         throw new ProviderConfigError(`model "${model.id}" of pool ${loaded.source}: no provider is available for endpoint kind "${(model.endpoint as { kind: string }).kind}"`, loaded.source);
     }
     made.set(model.id, provider);
     return provider;
   };
+}
+
+/** Where a model's module endpoint is written: the pool file and `models[i].endpoint`. */
+function moduleSource(loaded: LoadedPool, model: ModelSpec): ModuleEndpointSource {
+  return { file: loaded.source, field: `models[${loaded.pool.models.findIndex((m) => m.id === model.id)}].endpoint` };
+}
+
+/**
+ * Import every provider module a pool names and check its export, so a bad module stops a command
+ * before any model is called (otherwise it is found on the first call, with the same error).
+ */
+export async function checkPoolModules(loaded: LoadedPool): Promise<void> {
+  for (const model of loaded.pool.models) {
+    if (model.endpoint.kind === "module") await checkProviderModule(model, { ...model.endpoint, path: resolvePoolPath(loaded, model.endpoint.path) }, moduleSource(loaded, model));
+  }
 }
 
 /** The embedded provider for a GGUF endpoint (path already resolved against the pool's folder). */

@@ -33,6 +33,8 @@ export function endpointIdentity(model: ModelSpec): unknown {
       return { kind: e.kind, path: e.path, contextTokens: e.contextTokens };
     case "sim":
       return { kind: e.kind, profile: e.profile };
+    case "module":
+      return { kind: e.kind, path: e.path, export: e.export ?? "default", options: e.options ?? null };
   }
 }
 

@@ -178,15 +178,10 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const request: CallRequest = {
         model: g.specs[i]!,
         messages,
-        role: node.role,
-        isOutput,
-        style: task.style,
-        taskId: task.id,
-        item: { id: item.id, question: item.question },
-        references,
         sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
+        metadata: { role: node.role, isOutput, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references },
       };
       return { i, node, isOutput, messages, sampleIndex, startMs, request };
     });

@@ -24,7 +24,7 @@ export function modelsById(pool: Pool): Map<string, ModelSpec> {
   return new Map(pool.models.map((m) => [m.id, m]));
 }
 
-/** Resolve a GGUF endpoint path against the pool's folder. */
+/** Resolve a path of the pool (a GGUF file, a provider module) against the pool's folder. */
 export function resolvePoolPath(loaded: LoadedPool, path: string): string {
   return isAbsolute(path) ? path : resolve(loaded.baseDir, path);
 }
