@@ -11,7 +11,7 @@ import type { Graph } from "../graph/index.js";
 import { endpointCapabilities } from "../models/capabilities.js";
 import { resolvePoolPath, type LoadedPool } from "../models/pool.js";
 import type { ModelSpec } from "../models/spec.js";
-import { resolvePool, resolveProviders, resolveTask } from "../resolve.js";
+import { checkPoolModules, resolvePool, resolveProviders, resolveTask } from "../resolve.js";
 import { checkStyle } from "../tasks/file.js";
 import { createTask } from "../tasks/task.js";
 import { SPLITS } from "../tasks/splits.js";
@@ -38,6 +38,13 @@ export function poolFor(taskSpec: string | undefined, poolSpec: string | undefin
     code: "pool_required",
     source: "--pool",
   });
+}
+
+/** {@link poolFor}, with the provider modules it names imported and checked before anything runs. */
+export async function poolForRun(taskSpec: string | undefined, poolSpec: string | undefined): Promise<LoadedPool> {
+  const loaded = poolFor(taskSpec, poolSpec);
+  await checkPoolModules(loaded);
+  return loaded;
 }
 
 /** Open the response cache unless disabled, and only when some model of the pool may be cached. */

@@ -6,7 +6,7 @@ import type { EvalResult } from "../../exec/types.js";
 import { resolveTask } from "../../resolve.js";
 import { checkStyle } from "../../tasks/file.js";
 import type { Split } from "../../tasks/types.js";
-import { cliContext, loadGraphForPool, openCache, poolFor, type ExecOpts } from "../exec-setup.js";
+import { cliContext, loadGraphForPool, openCache, poolForRun, type ExecOpts } from "../exec-setup.js";
 import { ExitError } from "../exit.js";
 import { emit, type Io } from "../output.js";
 
@@ -49,7 +49,7 @@ function summaryText(file: string, opts: EvalOpts, r: EvalResult, cachePath: str
 
 export async function evalCommand(file: string, opts: EvalOpts, io: Io): Promise<void> {
   const task = resolveTask(opts.task, { dataDir: opts.data, seed: opts.seed, ...(opts.style !== undefined ? { style: checkStyle(opts.style) } : {}) });
-  const loaded = poolFor(opts.task, opts.pool);
+  const loaded = await poolForRun(opts.task, opts.pool);
   const graph = loadGraphForPool(file, loaded);
   let items = task.items(opts.split);
   if (opts.limit !== undefined) items = items.slice(0, opts.limit);
