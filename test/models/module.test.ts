@@ -1,5 +1,5 @@
 /** Pool endpoints of kind `module`: a provider of the user's own, loaded from a JS module. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ProviderCallError, ProviderConfigError } from "../../src/models/errors.js";
@@ -121,5 +121,26 @@ describe("tts-graph eval with a provider module", () => {
     expect(r.stderr).toContain(pool);
     expect(r.stderr).toContain(`${field}:`);
     expect(r.stderr).toContain(`[${code}]`);
+  });
+});
+
+describe("the README's provider example", () => {
+  it("runs as written", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const js = /```js\n(\/\/ echo-model\.mjs\n[\s\S]*?)```/.exec(readme)?.[1];
+    const yaml = /```yaml\n(models:\n[\s\S]*?kind: module[\s\S]*?)```/.exec(readme)?.[1];
+    expect(js).toBeDefined();
+    expect(yaml).toBeDefined();
+    const folder = join(dir, "readme");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "echo-model.mjs"), js!);
+    writeFileSync(join(folder, "pool.yaml"), yaml!);
+    writeFileSync(join(folder, "graph.json"), JSON.stringify({ version: 1, nodes: [{ id: "a", role: "assistant", model: "echo" }], edges: [], output: "a" }));
+    const r = await runCli(["run", join(folder, "graph.json"), "hello", "--pool", join(folder, "pool.yaml"), "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    // The short style's prompt wraps the question, so the length is the rendered message's.
+    expect(out.output).toMatch(/^n=\d+$/);
+    expect(out.nodes[0].promptTokens).toBe(Number(out.output.slice(2)));
   });
 });
