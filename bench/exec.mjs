@@ -14,15 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
-import {
-  createArithTask,
-  createExecContext,
-  createOpenAIProvider,
-  evaluate,
-  layeredGraph,
-  resolveProviders,
-} from "../dist/index.js";
-import { resolvePool, resolveTask } from "../dist/resolve.js";
+import { createExecContext, createOpenAIProvider, evaluate, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+import { layeredGraph } from "tts-graph/sim";
+import { createArithTask } from "tts-graph/tasks";
 import { FAN_IN, SIM_CASES } from "./lib/graphs.mjs";
 import { flags, fmtSeconds, machine, machineLine, sectionHead, writeSection } from "./lib/record.mjs";
 

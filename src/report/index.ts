@@ -17,7 +17,6 @@ import { readRunDir } from "./run-dir.js";
 export { BREAK_EVEN_DEFINITION, breakEven, agentFlops, type AgentModelSpec, type BreakEven, type BaselineRow } from "./break-even.js";
 export { extractReport, front2d, tally, SOLID_ITEMS, type ReportModel, type GraphStats, type IterationRow, type SampledPoint, type CurvePoint, type BestGraph, type Tally } from "./extract.js";
 export { readRunDir, reportEvents, type RunDir, type RunEvent } from "./run-dir.js";
-export { curveSpec, tradeoffSpec, renderSvg } from "./charts.js";
 export { drawGraph, layoutGraph, type GraphDrawing } from "./graph-svg.js";
 
 export interface ReportOptions {

@@ -13,3 +13,5 @@ export { builtinTask, builtinTaskInfo, isBuiltinTask, BUILTIN_TASK_NAMES, DATA_E
 export { createTask, type DatasetTask, type TaskDefinition, type TaskOptions } from "./task.js";
 export { splitIds, DEFAULT_SPLIT_FRACTIONS, type SplitFractions } from "./splits.js";
 export { STYLE_TOKENS, estimateTokens, estimateMessageTokens, measurePromptTokens, measureTaskTokens } from "./tokens.js";
+export { createArithTask, arithPrompt, extractArith, gradeArith, ARITH_TASK_ID, ARITH_MAX_REFINE, ARITH_MAX_FUSE, type ArithTaskOptions } from "./arith.js";
+export * from "./types.js";
