@@ -35,7 +35,17 @@ function paperPool(): LoadedPool {
   return { pool: { name: "paper", models }, source: "paper", baseDir: process.cwd() };
 }
 
-/** Resolve a pool name or file; with none, the simulated LLaMA pool (the default world). */
+/**
+ * Resolve a pool name or file; with none, the simulated LLaMA pool (the default world).
+ *
+ * @example
+ * ```ts
+ * import { resolvePool } from "tts-graph";
+ *
+ * const sim = resolvePool("sim:llama"); // or a pool file: resolvePool("pool.yaml")
+ * console.log(sim.pool.models.map((m) => m.id));
+ * ```
+ */
 export function resolvePool(spec: string | undefined): LoadedPool {
   const name = spec ?? "sim:llama";
   if (name === "paper") return paperPool();
@@ -67,7 +77,17 @@ export function absoluteSpec(spec: string): string {
   return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(spec) ? resolvePath(spec) : spec;
 }
 
-/** Token constants of a task, for a-priori cost. Needs no data. */
+/**
+ * Token constants of a task, for a-priori cost. Needs no data.
+ *
+ * @example
+ * ```ts
+ * import { resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math", { seed: 0 }); // or "gsm8k" (with dataDir), "arith", a JSONL file
+ * console.log(task.items("search").length, task.style);
+ * ```
+ */
 export function resolveTaskTokens(spec: string | undefined, options: ResolveOptions & FileTaskOptions = {}): TaskTokens {
   const name = spec ?? "paper:math";
   if (name.startsWith("paper:")) {
@@ -135,6 +155,16 @@ export interface ResolveProvidersOptions extends ResolveOptions {
 /**
  * Providers for a pool's models, dispatched on the endpoint kind and created once per model (so an
  * endpoint's concurrency limit and connections are shared by everything using this resolver).
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * console.log(ctx.unitFlops);
+ * ```
  */
 export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOptions = {}): ProviderResolver {
   const made = new Map<string, Provider>();
@@ -177,6 +207,14 @@ function moduleSource(loaded: LoadedPool, model: ModelSpec): ModuleEndpointSourc
 /**
  * Import every provider module a pool names and check its export, so a bad module stops a command
  * before any model is called (otherwise it is found on the first call, with the same error).
+ *
+ * @example
+ * ```ts
+ * import { checkPoolModules, loadPoolFile } from "tts-graph";
+ *
+ * const pool = loadPoolFile("examples/providers/slip-pool.yaml");
+ * await checkPoolModules(pool); // throws a UserError naming the field when a module cannot be used
+ * ```
  */
 export async function checkPoolModules(loaded: LoadedPool): Promise<void> {
   for (const model of loaded.pool.models) {

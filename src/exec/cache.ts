@@ -67,7 +67,18 @@ export interface CacheStats {
   path: string;
 }
 
-/** A response cache backed by one SQLite file. */
+/**
+ * A response cache backed by one SQLite file.
+ *
+ * @example
+ * ```ts
+ * import { ResponseCache } from "tts-graph";
+ *
+ * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
+ * console.log(cache.stats().entries);
+ * cache.close();
+ * ```
+ */
 export class ResponseCache {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { value: string }>;

@@ -57,7 +57,19 @@ export interface ExecContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Build a context. Providers are created lazily, the first time a model is called. */
+/**
+ * Build a context. Providers are created lazily, the first time a model is called.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, resolvePool, resolveProviders, resolveTask, ResponseCache } from "tts-graph";
+ *
+ * const task = resolveTask("arith");
+ * const pool = resolvePool("examples/providers/slip-pool.yaml");
+ * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }), cache, concurrency: 4, seed: 1, sampling: { temperature: 0.7 } });
+ * ```
+ */
 export function createExecContext(options: ExecContextOptions): ExecContext {
   const models = new Map(options.models.map((m) => [m.id, m]));
   const costModels = new Map(options.models.map((m) => [m.id, toCostModel(m)]));

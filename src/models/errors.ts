@@ -1,7 +1,20 @@
 /** Errors at the provider boundary. Retryability is decided here, once. */
 import { TtsGraphError, UserError, type Issue } from "../errors.js";
 
-/** A model call failed. `isRetryable` is true for timeouts, connection failures, 408, 409, 429 and 5xx. */
+/**
+ * A model call failed. `isRetryable` is true for timeouts, connection failures, 408, 409, 429 and 5xx.
+ *
+ * @example
+ * ```ts
+ * import { ProviderCallError, type CustomProvider } from "tts-graph";
+ *
+ * const flaky: CustomProvider = {
+ *   async generate() {
+ *     throw new ProviderCallError("the model is overloaded", { status: 503 }); // retryable: 5xx
+ *   },
+ * };
+ * ```
+ */
 export class ProviderCallError extends TtsGraphError {
   readonly url: string | undefined;
   readonly status: number | undefined;

@@ -25,6 +25,19 @@ export interface ProviderModuleContext {
  * A provider as a module writes it. Only `generate` is required, and its reply needs only `text`:
  * a missing finish reason is `stop`, missing token counts are estimated, a missing latency is the
  * measured wall-clock time of the call.
+ *
+ * @example
+ * ```ts
+ * // my-model.mjs, named by a pool endpoint { kind: module, path: ./my-model.mjs }
+ * import type { CustomProvider } from "tts-graph";
+ *
+ * const provider: CustomProvider = {
+ *   async generate(request) {
+ *     return { text: `you said: ${request.messages.at(-1)!.content}` };
+ *   },
+ * };
+ * export default provider;
+ * ```
  */
 export interface CustomProvider {
   /** A name for messages (default `module`). */

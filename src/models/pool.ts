@@ -12,7 +12,17 @@ export interface LoadedPool {
   baseDir: string;
 }
 
-/** Load and validate a pool file; every problem names the file and the field. */
+/**
+ * Load and validate a pool file; every problem names the file and the field.
+ *
+ * @example
+ * ```ts
+ * import { loadPoolFile } from "tts-graph";
+ *
+ * const loaded = loadPoolFile("examples/pools/tiny-gguf.yaml");
+ * console.log(loaded.pool.models.map((m) => `${m.id}: ${m.endpoint.kind}`));
+ * ```
+ */
 export function loadPoolFile(path: string): LoadedPool {
   const data = readStructured(path, "pool file");
   const pool = parseWith(PoolSchema, data, path, "pool");

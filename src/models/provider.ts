@@ -79,7 +79,23 @@ export interface CallResult {
   cache?: "hit" | "miss" | undefined;
 }
 
-/** Something that can run one model call. Throws {@link ProviderCallError} (or RetryError) on failure. */
+/**
+ * Something that can run one model call. Throws {@link ProviderCallError} (or RetryError) on failure.
+ *
+ * @example
+ * ```ts
+ * import type { Provider } from "tts-graph";
+ *
+ * const shout: Provider = {
+ *   specificationVersion: "v1",
+ *   provider: "shout",
+ *   async generate(request) {
+ *     const text = request.messages.at(-1)!.content.toUpperCase();
+ *     return { text, finishReason: "stop", usage: { promptTokens: undefined, completionTokens: undefined }, latencyMs: 0, warnings: [] };
+ *   },
+ * };
+ * ```
+ */
 export interface Provider {
   readonly specificationVersion: "v1";
   /** `openai-compatible`, `gguf`, `sim`, `module`, ... */
