@@ -75,7 +75,7 @@ export interface CacheStats {
  * import { ResponseCache } from "tts-graph";
  *
  * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
- * console.log(cache.stats().entries);
+ * console.log(cache.size()); // responses stored
  * cache.close();
  * ```
  */

@@ -55,7 +55,7 @@ export interface DatasetTask extends Task {
  *     { id: "it", question: "Capital of Italy?", answer: "Rome" },
  *   ],
  * });
- * console.log(task.grade(task.item("fr")!, "Paris").correct);
+ * console.log((await task.grade(task.item("fr")!, "Paris")).correct);
  * ```
  */
 export function createTask(def: TaskDefinition, options: TaskOptions = {}): DatasetTask {

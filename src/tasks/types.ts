@@ -85,7 +85,7 @@ export interface GroundTruth {
  *
  * const task: Task = resolveTask("sim:math");
  * const item = task.items("validation")[0]!;
- * console.log(task.grade(item, "\\boxed{42}").correct);
+ * console.log((await task.grade(item, "\\boxed{42}")).correct);
  * ```
  */
 export interface Task {

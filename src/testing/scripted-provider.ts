@@ -24,14 +24,17 @@ export interface ScriptedProvider extends Provider {
  *
  * @example
  * ```ts
- * import { createExecContext, createTask, evaluate, type Graph } from "tts-graph";
+ * import { createExecContext, createTask, evaluate, parseGraph, type ModelSpec } from "tts-graph";
  * import { scriptedProvider } from "tts-graph/testing";
  *
  * const model = scriptedProvider((request) => (request.messages.at(-1)!.content.includes("2+2") ? "\\boxed{4}" : "\\boxed{0}"));
- * const task = createTask({ id: "sums", style: "math", load: () => [{ id: "q1", question: "2+2", answer: "4" }], splits: { search: 0, validation: 0 } });
+ * // The endpoint is never called: the context's providers come from the script.
+ * const spec: ModelSpec = { id: "m", family: "test", params: 1e9, layers: 16, hidden: 2048, endpoint: { kind: "module", path: "scripted.mjs" } };
+ * const task = createTask({ id: "sums", style: "math", load: () => [{ id: "q1", question: "What is 2+2?", answer: "4" }] }, { splits: { search: 0, validation: 0 } });
  * const ctx = createExecContext({ task, models: [spec], providers: () => model });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "m" }], edges: [], output: "a" });
  * const result = await evaluate(graph, task.items("test"), ctx);
- * console.log(result.accuracy.rate, model.calls.length);
+ * console.log(result.accuracy.rate, model.calls.length); // 1 1
  * ```
  */
 export function scriptedProvider(script: Script, options: { name?: string; latencyMs?: number } = {}): ScriptedProvider {
