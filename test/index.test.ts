@@ -3,7 +3,7 @@
  * holds the package's required dependencies but not the optional ones (node-llama-cpp) nor the
  * report's chart libraries (vega, vega-lite), and type-checked with `skipLibCheck: false` by the
  * repository's TypeScript. The project imports the root and every entry but `tts-graph/gguf`, and
- * compiles every `@example` of the package's declarations as a file of its own.
+ * compiles every `@example` of the package's declarations, and the README's TypeScript, as a file of its own.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -105,24 +105,28 @@ describe("the packed package in a consumer project", () => {
     const blocks = exampleBlocks(join(project, "node_modules", "tts-graph"));
     // At least one example per value of the root (see the README's public API section).
     expect(blocks.length).toBeGreaterThanOrEqual(25);
+    // And the README's TypeScript that uses the package.
+    const readme = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((c) => c.includes('from "tts-graph'));
+    expect(readme.length).toBeGreaterThanOrEqual(2);
+    blocks.push(...readme.map((code) => ({ file: "README.md", code })));
     mkdirSync(join(project, "examples"));
     blocks.forEach((b, i) => writeFileSync(join(project, "examples", `example-${i}.ts`), `// from ${b.file}\n${b.code}\nexport {};\n`));
     const r = typecheck(project);
     expect(r.output).toBe("");
     expect(r.status).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it("fails when a checked entry's types need an optional package", () => {
     const project = consumerProject(tempDir());
     // The way a stray `import type` of node-llama-cpp or vega-lite would show in the root's types.
     const index = join(project, "node_modules", "tts-graph", "dist", "index.d.ts");
-    writeFileSync(index, `import type { Llama } from "node-llama-cpp";\nimport type { TopLevelSpec } from "vega-lite";\nexport type Stray = [Llama, TopLevelSpec];\n${readFileSync(index, "utf8")}`);
+    writeFileSync(index, `import type { Llama } from "node-llama-cpp";\nimport type { TopLevelSpec } from "vega-lite";\nexport type Stray = [Llama, TopLevelSpec];\nexport declare const VERSION: string;\n`);
     writeFileSync(join(project, "index.ts"), `import { VERSION } from "tts-graph";\nexport const v: string = VERSION;\n`);
     const r = typecheck(project);
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/Cannot find module 'node-llama-cpp'/);
     expect(r.output).toMatch(/Cannot find module 'vega-lite'/);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("the root entry", () => {

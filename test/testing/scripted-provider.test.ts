@@ -6,7 +6,8 @@ import { parseGraph } from "../../src/graph/validate.js";
 import { ProviderCallError } from "../../src/models/errors.js";
 import type { ModelSpec } from "../../src/models/spec.js";
 import { createTask } from "../../src/tasks/task.js";
-import { scriptedProvider } from "../../src/testing/index.js";
+import { createOpenAIProvider } from "../../src/models/openai.js";
+import { scriptedProvider, startOpenAIServer } from "../../src/testing/index.js";
 
 const spec: ModelSpec = { id: "m", family: "test", params: 1e9, layers: 16, hidden: 2048, endpoint: { kind: "module", path: "scripted.mjs" } };
 const sums = createTask(
@@ -53,5 +54,21 @@ describe("scriptedProvider", () => {
     expect(result.errored).toBe(1);
     expect(result.correct).toBe(1);
     expect(result.accuracy.n).toBe(1);
+  });
+});
+
+describe("startOpenAIServer", () => {
+  it("scripts a failure before the handler's answers, as the README shows", async () => {
+    const server = await startOpenAIServer({ handler: () => ({ kind: "answer", text: "\\boxed{4}" }) });
+    try {
+      server.enqueue({ kind: "status", status: 503 });
+      const model: ModelSpec = { id: "m", family: "test", params: 1e9, layers: 16, hidden: 2048, endpoint: { kind: "openai", baseURL: server.baseURL, model: "m" } };
+      const reply = await createOpenAIProvider(model, { retry: { initialDelayMs: 1 } }).generate({ model, messages: [{ role: "user", content: "2+2?" }], sampling: { temperature: 0, maxTokens: 8 }, sampleIndex: 0 });
+      expect(reply.text).toBe("\\boxed{4}");
+      expect(reply.attempts).toBe(2);
+      expect(server.chatRequests()).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
   });
 });
