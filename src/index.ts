@@ -47,9 +47,10 @@ export { createServeHandler, type ServeHandler, type ServeHandlerOptions, type S
 export { listen, type ListenOptions, type RunningServer } from "./serve/listen.js";
 
 // ---------------------------------------------------------------------------------------------
-// Search and runs. The names a program needs to search and to read run folders; the search layer's
-// public primitives go here as well, each with an @example (the full layer is `tts-graph/search`,
-// the run folders' `tts-graph/runs`).
+// Search and runs: the names a program needs to search and to read run folders. The search layer's
+// public primitives (a study driven by ask and tell, registered optimizers and agents, run folders
+// as library calls) belong in this block, each with an @example; the full layers are
+// `tts-graph/search` and `tts-graph/runs`.
 export { parseSearchConfig, loadSearchConfig, buildSearch, runSearch, type SearchConfig, type SearchConfigInput, type ResolvedParts, type SearchSetup, type SearchResult } from "./search/index.js";
 export { readRun, readRunStatus, type RunRead, type RunStatus } from "./runs/index.js";
 // ---------------------------------------------------------------------------------------------
