@@ -13,6 +13,7 @@ import { GgufProvider } from "./models/gguf.js";
 import { ARITH_TASK_ID, createArithTask } from "./tasks/arith.js";
 import type { ModelSpec } from "./models/spec.js";
 import { ProviderConfigError } from "./models/errors.js";
+import { checkProviderModule, moduleProvider, type ModuleEndpointSource } from "./models/module.js";
 import { createOpenAIProvider, type OpenAIProviderOptions } from "./models/openai.js";
 import type { Provider, ProviderResolver } from "./models/provider.js";
 import { BUILTIN_TASK_NAMES, builtinTask, builtinTaskInfo } from "./tasks/builtin.js";
@@ -36,7 +37,17 @@ function paperPool(): LoadedPool {
   return { pool: { name: "paper", models }, source: "paper", baseDir: process.cwd() };
 }
 
-/** Resolve a pool name or file; with none, the simulated LLaMA pool (the default world). */
+/**
+ * Resolve a pool name or file; with none, the simulated LLaMA pool (the default world).
+ *
+ * @example
+ * ```ts
+ * import { resolvePool } from "tts-graph";
+ *
+ * const sim = resolvePool("sim:llama"); // or a pool file: resolvePool("pool.yaml")
+ * console.log(sim.pool.models.map((m) => m.id));
+ * ```
+ */
 export function resolvePool(spec: string | undefined): LoadedPool {
   const name = spec ?? "sim:llama";
   if (name === "paper") return paperPool();
@@ -68,7 +79,17 @@ export function absoluteSpec(spec: string): string {
   return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(spec) ? resolvePath(spec) : spec;
 }
 
-/** Token constants of a task, for a-priori cost. Needs no data. */
+/**
+ * Token constants of a task, for a-priori cost. Needs no data.
+ *
+ * @example
+ * ```ts
+ * import { resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math", { seed: 0 }); // or "gsm8k" (with dataDir), "arith", a JSONL file
+ * console.log(task.items("search").length, task.style);
+ * ```
+ */
 export function resolveTaskTokens(spec: string | undefined, options: ResolveOptions & FileTaskOptions = {}): TaskTokens {
   const name = spec ?? "paper:math";
   if (name.startsWith("paper:")) {
@@ -142,6 +163,16 @@ export interface ResolveProvidersOptions extends ResolveOptions {
 /**
  * Providers for a pool's models, dispatched on the endpoint kind and created once per model (so an
  * endpoint's concurrency limit and connections are shared by everything using this resolver).
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * console.log(ctx.unitFlops);
+ * ```
  */
 export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOptions = {}): ProviderResolver {
   const made = new Map<string, Provider>();
@@ -165,12 +196,38 @@ export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOp
       case "sim":
         provider = sim;
         break;
+      case "module":
+        provider = moduleProvider(model, { ...model.endpoint, path: resolvePoolPath(loaded, model.endpoint.path) }, moduleSource(loaded, model));
+        break;
       default:
         throw new ProviderConfigError(`model "${model.id}" of pool ${loaded.source}: no provider is available for endpoint kind "${(model.endpoint as { kind: string }).kind}"`, loaded.source);
     }
     made.set(model.id, provider);
     return provider;
   };
+}
+
+/** Where a model's module endpoint is written: the pool file and `models[i].endpoint`. */
+function moduleSource(loaded: LoadedPool, model: ModelSpec): ModuleEndpointSource {
+  return { file: loaded.source, field: `models[${loaded.pool.models.findIndex((m) => m.id === model.id)}].endpoint` };
+}
+
+/**
+ * Import every provider module a pool names and check its export, so a bad module stops a command
+ * before any model is called (otherwise it is found on the first call, with the same error).
+ *
+ * @example
+ * ```ts
+ * import { checkPoolModules, loadPoolFile } from "tts-graph";
+ *
+ * const pool = loadPoolFile("examples/providers/slip-pool.yaml");
+ * await checkPoolModules(pool); // throws a UserError naming the field when a module cannot be used
+ * ```
+ */
+export async function checkPoolModules(loaded: LoadedPool): Promise<void> {
+  for (const model of loaded.pool.models) {
+    if (model.endpoint.kind === "module") await checkProviderModule(model, { ...model.endpoint, path: resolvePoolPath(loaded, model.endpoint.path) }, moduleSource(loaded, model));
+  }
 }
 
 /** The embedded provider for a GGUF endpoint (path already resolved against the pool's folder). */

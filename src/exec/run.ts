@@ -43,7 +43,21 @@ export interface RunOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Check a graph against the context (acyclic, models in the pool) and analyse it for running. */
+/**
+ * Check a graph against the context (acyclic, models in the pool) and analyse it for running.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, parseGraph, prepareGraph, resolvePool, resolveProviders, resolveTask, runGraph } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const prepared = prepareGraph(graph, ctx); // checked and analysed once, then run on many items
+ * for (const item of task.items("test").slice(0, 3)) console.log((await runGraph(prepared, item, ctx)).answer);
+ * ```
+ */
 export function prepareGraph(graph: Graph, ctx: Pick<ExecContext, "models">): PreparedGraph {
   const adj = adjacency(graph);
   const order = topologicalOrder(adj);
@@ -142,6 +156,18 @@ function errorInfo(err: unknown): { code: string; message: string } {
  * messages, in the order (level, canonical rank). The order depends only on the graph's structure,
  * so renaming or reordering the file changes no index; parallel identical nodes get 0, 1, 2, ...
  * and so distinct cache entries and distinct sampling seeds.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, parseGraph, resolvePool, resolveProviders, resolveTask, runGraph } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const trace = await runGraph(graph, task.items("test")[0]!, ctx);
+ * console.log(trace.answer, trace.correct, trace.nodes.map((n) => n.latencyMs));
+ * ```
  */
 export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx: ExecContext, options: RunOptions = {}): Promise<Trace> {
   const g = "levels" in graph ? graph : prepareGraph(graph, ctx);
@@ -178,15 +204,10 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const request: CallRequest = {
         model: g.specs[i]!,
         messages,
-        role: node.role,
-        isOutput,
-        style: task.style,
-        taskId: task.id,
-        item: { id: item.id, question: item.question },
-        references,
         sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
+        metadata: { role: node.role, isOutput, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references },
       };
       return { i, node, isOutput, messages, sampleIndex, startMs, request };
     });

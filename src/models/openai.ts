@@ -189,7 +189,19 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
   };
 }
 
-/** A provider for a pool model whose endpoint is OpenAI-compatible. */
+/**
+ * A provider for a pool model whose endpoint is OpenAI-compatible.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIProvider, type ModelSpec } from "tts-graph";
+ *
+ * const model: ModelSpec = { id: "qwen", family: "qwen", params: 7e9, layers: 28, hidden: 3584, endpoint: { kind: "openai", baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen2.5-7B-Instruct" } };
+ * const provider = createOpenAIProvider(model, { timeoutMs: 60_000 });
+ * const r = await provider.generate({ model, messages: [{ role: "user", content: "2+2?" }], sampling: { temperature: 0, maxTokens: 16 }, sampleIndex: 0 });
+ * console.log(r.text, r.usage);
+ * ```
+ */
 export function createOpenAIProvider(model: ModelSpec, options: OpenAIProviderOptions = {}): Provider {
   const endpoint = model.endpoint;
   if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);

@@ -48,7 +48,7 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, error: Provid
 }
 
 function requestKey(r: CallRequest): string {
-  return `${r.model.id}|${r.taskId}|${r.item.id}|${r.sampleIndex}`;
+  return `${r.model.id}|${r.metadata?.taskId}|${r.metadata?.item.id}|${r.sampleIndex}`;
 }
 
 function describe(err: unknown): string {

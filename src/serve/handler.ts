@@ -190,7 +190,23 @@ function methodNotAllowed(method: string, path: string, allow: string): HttpErro
   return new HttpError(405, "method_not_allowed", `${method} is not allowed on ${path}: use ${allow}`, { headers: { allow } });
 }
 
-/** Build the handler. */
+/**
+ * Build the handler.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, createServeHandler, listen, parseGraph, prepareGraph, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const handler = createServeHandler({ graphs: [{ id: "single", graph: prepareGraph(graph, ctx) }], ctx });
+ * const server = await listen(handler, { port: 0 });
+ * console.log(`${server.url}/v1`);
+ * await server.close();
+ * ```
+ */
 export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
   const byId = new Map<string, ServedGraph>();
   for (const g of options.graphs) {

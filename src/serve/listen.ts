@@ -72,7 +72,18 @@ async function writeResponse(res: ServerResponse, response: Response, extraHeade
   res.end(body);
 }
 
-/** Serve a handler on a port. Resolves once listening. */
+/**
+ * Serve a handler on a port. Resolves once listening.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "tts-graph";
+ *
+ * const server = await listen(async () => new Response("ok"), { host: "127.0.0.1", port: 0 });
+ * console.log(server.port);
+ * await server.close();
+ * ```
+ */
 export async function listen(handler: ServeHandler, options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

@@ -5,7 +5,7 @@
  * answer in the task's format, with exactly the token counts it reports, so the executor, the ledger
  * and the graders treat it like any server; only the latency is simulated instead of waited for.
  */
-import type { CallRequest, CallResult, Provider } from "../models/provider.js";
+import type { CallMetadata, CallRequest, CallResult, Provider } from "../models/provider.js";
 import { ProviderCallError } from "../models/errors.js";
 import { hashString } from "../util/rng.js";
 import { countTokens, renderOutput } from "./answers.js";
@@ -53,21 +53,22 @@ class SimProvider implements Provider {
         code: "sim_unknown_model",
       });
     }
-    const index = world.parseItemId(req.item.id);
+    const meta = graphCall(req);
+    const index = world.parseItemId(meta.item.id);
     if (index === undefined) {
-      throw new ProviderCallError(`item "${req.item.id}" is not an item of the simulated task ${world.profile.name}; a simulated model only answers its own task's questions`, {
+      throw new ProviderCallError(`item "${meta.item.id}" is not an item of the simulated task ${world.profile.name}; a simulated model only answers its own task's questions`, {
         isRetryable: false,
         code: "sim_unknown_item",
       });
     }
     const item = world.item(index);
-    const n = req.references.length;
+    const n = meta.references.length;
     const refs: RefArrays = {
-      model: req.references.map((r) => hashString(r.model)),
-      code: req.references.map((r) => world.codeOf(item, r.answer)),
-      tokens: req.references.map((r) => countTokens(r.text)),
+      model: meta.references.map((r) => hashString(r.model)),
+      code: meta.references.map((r) => world.codeOf(item, r.answer)),
+      tokens: meta.references.map((r) => countTokens(r.text)),
     };
-    const role = req.role === "fuser" ? ROLE_FUSER : ROLE_ASSISTANT;
+    const role = meta.role === "fuser" ? ROLE_FUSER : ROLE_ASSISTANT;
     const identity = callIdentity(world, item, model, role, n, refs);
     const out = simulateCall(world, item, model, role, n, refs, identity, req.sampleIndex, this.out);
     let text = outputText(world, item, hashString(req.model.id), out.code, out.completionTokens);
@@ -89,6 +90,15 @@ class SimProvider implements Provider {
   }
 }
 
+/** The graph node a call runs: a simulated model answers nothing else, since it works from the node's structure, not from the text. */
+function graphCall(req: CallRequest): CallMetadata {
+  if (req.metadata) return req.metadata;
+  throw new ProviderCallError(`model "${req.model.id}" is simulated and only answers the nodes of a graph on a simulated task (the call has no metadata)`, {
+    isRetryable: false,
+    code: "sim_not_graph_call",
+  });
+}
+
 /** A provider backed by a simulated world. */
 export function simProvider(world: SimWorld): Provider {
   return new SimProvider(world);
@@ -105,19 +115,20 @@ export function simRoutingProvider(worldFor: (taskId: string) => SimWorld): Prov
     specificationVersion: "v1",
     provider: "sim",
     async generate(req: CallRequest): Promise<CallResult> {
-      let p = providers.get(req.taskId);
+      const { taskId } = graphCall(req);
+      let p = providers.get(taskId);
       if (!p) {
         let world: SimWorld;
         try {
-          world = worldFor(req.taskId);
+          world = worldFor(taskId);
         } catch (err) {
-          throw new ProviderCallError(`model "${req.model.id}" is simulated and cannot answer task "${req.taskId}": ${(err as Error).message}`, {
+          throw new ProviderCallError(`model "${req.model.id}" is simulated and cannot answer task "${taskId}": ${(err as Error).message}`, {
             isRetryable: false,
             code: "sim_task_mismatch",
             cause: err,
           });
         }
-        providers.set(req.taskId, (p = simProvider(world)));
+        providers.set(taskId, (p = simProvider(world)));
       }
       return p.generate(req);
     },

@@ -18,3 +18,5 @@ export { taskFileTask, loadTaskFile, namedTask, withPrompts, TaskFileSchema, typ
 export { STANDARD_SETUPS, STANDARD_SETUP_NAMES, standardSetup, GSM8K_COT_EXAMPLES, MINERVA_MATH_EXAMPLES, type StandardSetup } from "./setups.js";
 export { renderTemplated, PROMPT_ROLES, TEMPLATE_VARIABLES, type PromptRole, type PromptSpec, type FewShotExample } from "./templates.js";
 export { STYLE_TOKENS, estimateTokens, estimateMessageTokens, measurePromptTokens, measureTaskTokens } from "./tokens.js";
+export { createArithTask, arithPrompt, extractArith, gradeArith, ARITH_TASK_ID, ARITH_MAX_REFINE, ARITH_MAX_FUSE, type ArithTaskOptions } from "./arith.js";
+export * from "./types.js";

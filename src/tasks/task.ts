@@ -40,6 +40,24 @@ export interface DatasetTask extends Task {
   item(id: string): TaskItem | undefined;
 }
 
+/**
+ * A task from a list of items and a style: seeded splits, and the style's prompts, answer extraction and grader.
+ *
+ * @example
+ * ```ts
+ * import { createTask } from "tts-graph";
+ *
+ * const task = createTask({
+ *   id: "capitals",
+ *   style: "short",
+ *   load: () => [
+ *     { id: "fr", question: "Capital of France?", answer: "Paris" },
+ *     { id: "it", question: "Capital of Italy?", answer: "Rome" },
+ *   ],
+ * });
+ * console.log((await task.grade(task.item("fr")!, "Paris")).correct);
+ * ```
+ */
 export function createTask(def: TaskDefinition, options: TaskOptions = {}): DatasetTask {
   const seed = options.splits?.seed ?? options.seed ?? 0;
   const fractions: SplitFractions = splitSizes(options.splits);

@@ -26,7 +26,7 @@ import { buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
 import { ProgressLine } from "../progress.js";
-import { withAbsolutePaths, openCache, poolFor } from "./eval.js";
+import { withAbsolutePaths, openCache, poolFor } from "../exec-setup.js";
 
 /** Flags shared by `search` and `compare`. */
 export interface SearchFlags {

@@ -7,8 +7,7 @@ import { trapStopSignals, type StopSignal } from "../../runs/signals.js";
 import { prepareGraph } from "../../exec/run.js";
 import { createServeHandler, graphModelName, listen, uniqueIds, type RunningServer, type ServedGraph } from "../../serve/index.js";
 import type { Io } from "../output.js";
-import { cliContext, loadGraphForPool, openCache, poolFor } from "./eval.js";
-import { findItem, taskFor, type RunOpts } from "./run.js";
+import { cliContext, findItem, loadGraphForPool, openCache, poolForRun, taskFor, type RunOpts } from "../exec-setup.js";
 
 export interface ServeOpts extends RunOpts {
   host?: string;
@@ -30,7 +29,7 @@ export async function startServe(files: string[], opts: ServeOpts, log: (line: s
   if (files.length === 0) throw new UserError("name at least one graph file to serve", { code: "usage", source: "GRAPH" });
   if (opts.port !== undefined && opts.port > 65535) throw new UserError(`--port ${opts.port} is not a port (0 to 65535; 0 picks a free one)`, { code: "usage", source: "--port" });
   const task = taskFor(opts);
-  const loaded = poolFor(opts.task, opts.pool);
+  const loaded = await poolForRun(opts.task, opts.pool);
   const graphs = files.map((f) => loadGraphForPool(f, loaded));
   const ids = uniqueIds(files.map((f, i) => graphModelName(f, graphs[i]!.name)));
   const lookup = opts.task !== undefined ? (q: string) => findItem(task, q) : undefined;
