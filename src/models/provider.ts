@@ -38,6 +38,12 @@ export interface CallRequest {
   /** Ask for output matching this JSON Schema where the server supports structured output (the optimizer agent's replies). */
   responseFormat?: { name: string; schema: unknown } | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Told each piece of the text as it is generated, with the time since the call began (simulated by
+   * the simulator), by providers that stream ({@link Provider.streams}); others never call it. The
+   * result's `text` is the whole text either way: the pieces are a preview, not the answer.
+   */
+  onText?: ((delta: string, atMs: number) => void) | undefined;
 }
 
 export type FinishReason = "stop" | "length" | "content_filter" | "other";
@@ -73,6 +79,8 @@ export interface Provider {
   readonly specificationVersion: "v1";
   /** `openai-compatible`, `gguf`, `sim`, ... */
   readonly provider: string;
+  /** True when `generate` reports the text as it is generated through `request.onText`. */
+  readonly streams?: boolean | undefined;
   generate(request: CallRequest): Promise<CallResult>;
   /** Release resources (sockets, loaded weights). */
   close?(): Promise<void>;
