@@ -106,6 +106,7 @@ export async function listen(handler: ServeHandler, options: ListenOptions = {})
   const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const active = new Set<AbortController>();
   let closing = false;
+  let cancelling = false;
   let drained: (() => void) | undefined;
   let origin = "";
 
@@ -122,7 +123,9 @@ export async function listen(handler: ServeHandler, options: ListenOptions = {})
     });
     active.add(abort);
     try {
-      if (closing) {
+      // While closing, a request on a connection already accepted is still answered (and the
+      // connection then closed); only once the grace period is over are late ones refused.
+      if (cancelling) {
         req.resume();
         await writeResponse(res, errorResponse(new HttpError(503, "shutting_down", "the server is shutting down", { headers: { "retry-after": "1" } })), { connection: "close" });
         return;
@@ -192,6 +195,7 @@ export async function listen(handler: ServeHandler, options: ListenOptions = {})
         clearTimeout(timer);
         if (active.size > 0) {
           // Cancelled requests are answered 503 (the handler sees the abort reason), then closed.
+          cancelling = true;
           for (const a of active) a.abort(shuttingDown());
           await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_WRITE_MS)))]);
           clearTimeout(timer);
