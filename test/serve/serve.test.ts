@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import OpenAI, { APIError } from "openai";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliContext, poolFor } from "../../src/cli/commands/eval.js";
 import { findItem } from "../../src/cli/commands/run.js";
@@ -17,6 +17,7 @@ import { resolveTask } from "../../src/resolve.js";
 import { applyStop, createServeHandler, requestSampleBase, uniqueIds, type ServedTrace } from "../../src/serve/index.js";
 import { ROOT } from "../helpers/cli.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
+import { apiError } from "../helpers/errors.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const GRAPHS = join(ROOT, "examples", "graphs");
@@ -28,15 +29,6 @@ function client(session: ServeSession): OpenAI {
   return new OpenAI({ baseURL: `${session.server.url}/v1`, apiKey: "none", maxRetries: 0 });
 }
 
-/** The error an openai-client call raised, which must be an APIError. */
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 describe("serving graphs over the simulated pool", () => {
   const dir = tempDir();

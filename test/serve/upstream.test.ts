@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServe, type ServeSession } from "../../src/cli/commands/serve.js";
 import type { ServedTrace } from "../../src/serve/index.js";
 import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
+import { apiError } from "../helpers/errors.js";
 import { tempDir } from "../helpers/tmp.js";
 
 type Completion = OpenAI.Chat.Completions.ChatCompletion & { tts_graph: ServedTrace };
@@ -31,14 +32,6 @@ function writePoolAndGraph(dir: string, baseURL: string): { pool: string; graph:
 /** True for the output node's call: the only one whose prompt carries another model's response. */
 const isOutputCall = (r: RecordedRequest) => (r.body?.messages ?? []).some((m) => m.content.includes("[Response 1]"));
 
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 describe("a served graph over a real OpenAI-compatible server", () => {
   const dir = tempDir();
