@@ -5,7 +5,7 @@
  * cache may answer, the output node's tokens are streamed before the graph has finished, shutdown
  * answers every accepted request, and a client hang-up is logged as one line.
  */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -212,5 +212,40 @@ describe("shutting down with requests still running", () => {
     expect(e).toBeInstanceOf(APIError);
     expect((e as APIError).status).toBe(503);
     expect((e as APIError).code).toBe("shutting_down");
+  });
+});
+
+describe("serving a run folder", () => {
+  const dir = tempDir();
+  let upstream: TestServer;
+  let session: ServeSession;
+
+  beforeAll(async () => {
+    upstream = await startOpenAIServer({ models: ["echo"] });
+  });
+  afterAll(async () => {
+    await session?.close();
+    await upstream?.close();
+  });
+
+  it("samples every node with the run's sampling, the output node with the request's where it sets any", async () => {
+    const { pool, graph } = writePoolAndGraph(dir, upstream.baseURL);
+    const run = join(dir, "runs", "echo-run");
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, "config.json"), JSON.stringify({ task: "sim:math", pool, seed: 0, sampling: { temperature: 0.3, maxTokens: 77 } }));
+    copyFileSync(graph, join(run, "best.graph.json"));
+    session = await startServe([run], { host: "127.0.0.1", port: 0, cache: false });
+    expect(session.described).toEqual([{ id: "echo-run", task: "sim:math", pool, source: run }]);
+    const openai = new OpenAI({ baseURL: `${session.server.url}/v1`, apiKey: "none", maxRetries: 0 });
+    upstream.resetStats();
+    await openai.chat.completions.create({ model: "echo-run", seed: 1, messages: [{ role: "user", content: "q" }] });
+    await openai.chat.completions.create({ model: "echo-run", seed: 1, messages: [{ role: "user", content: "q" }], temperature: 0.9 });
+    const sent = upstream.chatRequests().map((r) => [isOutputCall(r), r.body!.temperature, r.body!.max_tokens]);
+    expect(sent).toEqual([
+      [false, 0.3, 77],
+      [true, 0.3, 77],
+      [false, 0.3, 77],
+      [true, 0.9, 77],
+    ]);
   });
 });
