@@ -21,7 +21,7 @@ import { errorResponse, HttpError, jsonResponse } from "./errors.js";
 import { HealthTracker } from "./health.js";
 import { ServeMetrics } from "./metrics.js";
 import { CHAT_SHAPE, COMPLETION_SHAPE, streamedResponse, wholeResponse, type Outcome, type Respond, type Shape } from "./respond.js";
-import { conversationOf, parseChatRequest, parseCompletionRequest, promptConversation, stopSequences } from "./schema.js";
+import { conversationOf, parseChatRequest, parseCompletionRequest, promptConversation, stopSequences, type ChatRequest, type CompletionRequest } from "./schema.js";
 
 /** Largest request body accepted by default (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -88,6 +88,42 @@ function checkKey(request: Request, key: string): void {
   throw new HttpError(401, "invalid_api_key", message, { headers: { "www-authenticate": "Bearer" } });
 }
 
+/** A served graph as `/v1/models` lists it. */
+function modelObject(g: ServedGraph, created: number) {
+  return {
+    id: g.id,
+    object: "model" as const,
+    created,
+    owned_by: "tts-graph",
+    tts_graph: {
+      graph_hash: g.graph.hash,
+      source: g.source ?? null,
+      description: g.graph.graph.description ?? null,
+      nodes: g.graph.graph.nodes.length,
+      task: g.ctx.task.id,
+      streams: g.ctx.provider(g.graph.specs[g.graph.outputIndex]!).streams === true,
+    },
+  };
+}
+
+/** What a completion request of either endpoint asks: the model, the run, and how to answer. */
+function parseAsk(data: unknown, chat: boolean, signal: AbortSignal): Pick<Respond, "ask" | "stops" | "stream" | "includeUsage"> & { model: string } {
+  const req = chat ? parseChatRequest(data) : parseCompletionRequest(data);
+  const conversation = chat ? conversationOf(req as ChatRequest) : promptConversation(req as CompletionRequest);
+  const maxTokens = req.max_tokens ?? (chat ? (req as ChatRequest).max_completion_tokens : undefined);
+  const ask: Ask = {
+    conversation,
+    seed: req.seed ?? undefined,
+    sampling: {
+      ...(req.temperature != null ? { temperature: req.temperature } : {}),
+      ...(req.top_p != null ? { topP: req.top_p } : {}),
+      ...(maxTokens != null ? { maxTokens } : {}),
+    },
+    signal,
+  };
+  return { model: req.model, ask, stops: stopSequences(req), stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true };
+}
+
 /** Build the handler. */
 export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
   const byId = new Map<string, ServedGraph>();
@@ -105,54 +141,17 @@ export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
   const idStamp = Date.now().toString(36);
   let served = 0;
 
-  const modelObject = (g: ServedGraph) => ({
-    id: g.id,
-    object: "model" as const,
-    created,
-    owned_by: "tts-graph",
-    tts_graph: {
-      graph_hash: g.graph.hash,
-      source: g.source ?? null,
-      description: g.graph.graph.description ?? null,
-      nodes: g.graph.graph.nodes.length,
-      task: g.ctx.task.id,
-      streams: g.ctx.provider(g.graph.specs[g.graph.outputIndex]!).streams === true,
-    },
-  });
-
   const unknownModel = (id: string, param: string | null) =>
     new HttpError(404, "model_not_found", `the model "${id}" does not exist on this server; it serves ${[...byId.keys()].map((k) => `"${k}"`).join(", ")} (GET /v1/models lists them)`, { param });
 
   /** Parse, run and shape one completion request of either endpoint. */
   async function complete(request: Request, shape: Shape, label: { model: string }, done: (o: Outcome) => void): Promise<Response> {
-    const data = parseJson(await readBody(request, maxBody));
-    const chat = shape === CHAT_SHAPE;
-    const req = chat ? parseChatRequest(data) : parseCompletionRequest(data);
-    const g = byId.get(req.model);
-    if (!g) throw unknownModel(req.model, "model");
+    const asked = parseAsk(parseJson(await readBody(request, maxBody)), shape === CHAT_SHAPE, request.signal);
+    const g = byId.get(asked.model);
+    if (!g) throw unknownModel(asked.model, "model");
     label.model = g.id;
-    const conversation = chat ? conversationOf(req as ReturnType<typeof parseChatRequest>) : promptConversation(req as ReturnType<typeof parseCompletionRequest>);
-    const maxTokens = req.max_tokens ?? (chat ? (req as ReturnType<typeof parseChatRequest>).max_completion_tokens : undefined);
-    const ask: Ask = {
-      conversation,
-      seed: req.seed ?? undefined,
-      sampling: {
-        ...(req.temperature != null ? { temperature: req.temperature } : {}),
-        ...(req.top_p != null ? { topP: req.top_p } : {}),
-        ...(maxTokens != null ? { maxTokens } : {}),
-      },
-      signal: request.signal,
-    };
-    const r: Respond = {
-      g,
-      ask,
-      shape,
-      base: { id: `${shape.idPrefix}-${idStamp}-${++served}`, created: Math.floor(Date.now() / 1000), model: g.id, system_fingerprint: g.graph.hash },
-      stops: stopSequences(req),
-      stream: req.stream === true,
-      includeUsage: req.stream_options?.include_usage === true,
-      done,
-    };
+    const base = { id: `${shape.idPrefix}-${idStamp}-${++served}`, created: Math.floor(Date.now() / 1000), model: g.id, system_fingerprint: g.graph.hash };
+    const r: Respond = { g, shape, base, done, ...asked };
     return r.stream ? streamedResponse(r) : wholeResponse(r);
   }
 
@@ -170,14 +169,14 @@ export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
     if (options.apiKey !== undefined && path.startsWith("/v1")) checkKey(request, options.apiKey);
     if (path === "/v1/models") {
       if (method !== "GET") throw methodNotAllowed(method, path, "GET");
-      return jsonResponse(200, { object: "list", data: [...byId.values()].map(modelObject) });
+      return jsonResponse(200, { object: "list", data: [...byId.values()].map((g) => modelObject(g, created)) });
     }
     if (path.startsWith("/v1/models/")) {
       if (method !== "GET") throw methodNotAllowed(method, path, "GET");
       const id = decodeURIComponent(path.slice("/v1/models/".length));
       const g = byId.get(id);
       if (!g) throw unknownModel(id, null);
-      return jsonResponse(200, modelObject(g));
+      return jsonResponse(200, modelObject(g, created));
     }
     if (path === "/v1/chat/completions" || path === "/v1/completions") {
       if (method !== "POST") throw methodNotAllowed(method, path, "POST");
