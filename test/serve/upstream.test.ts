@@ -51,6 +51,13 @@ describe("a served graph over a real OpenAI-compatible server", () => {
     await upstream?.close();
   });
 
+  it("is ready once the endpoint answered its probe (a model listing)", async () => {
+    const r = await fetch(`${session.server.url}/health`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: "ready", models: { echo: { state: "ready" } } });
+    expect(upstream.requests.some((q) => q.method === "GET" && q.path === "/v1/models")).toBe(true);
+  });
+
   it("puts the system prompt and the history in every node's prompt, around the task's question", async () => {
     upstream.resetStats();
     await openai.chat.completions.create({
