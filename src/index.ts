@@ -43,7 +43,8 @@ export type { EvalResult, Trace, NodeTrace } from "./exec/types.js";
 
 // Reports and serving.
 export { writeReport, type ReportOptions, type ReportFiles } from "./report/index.js";
-export { createServeHandler, type ServeHandler, type ServeHandlerOptions, type ServedGraph } from "./serve/handler.js";
+export { createServeHandler, type ServeHandler, type ServeHandlerOptions } from "./serve/handler.js";
+export type { ServedGraph } from "./serve/answer.js";
 export { listen, type ListenOptions, type RunningServer } from "./serve/listen.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import type { ModelSpec } from "../models/spec.js";
 import { renderPrompt } from "../tasks/prompts.js";
 import type { Reference, TaskItem } from "../tasks/types.js";
 import { streamKey } from "../util/rng.js";
-import type { ExecContext } from "./context.js";
+import type { BaseSampling, ExecContext } from "./context.js";
 import type { NodeTrace, Trace } from "./types.js";
 
 /** A graph analysed once for repeated runs: levels of useful nodes, predecessors, canonical ranks. */
@@ -41,6 +41,13 @@ export interface RunOptions {
   /** Grade the output against the item's gold answer (default true); when false `correct` stays null. */
   grade?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The output node's call only: sampling that replaces the context's (a served request's own
+   * temperature, top_p, max_tokens), and a listener told its text as it is generated.
+   */
+  output?: { sampling?: Partial<BaseSampling> | undefined; onText?: CallRequest["onText"] } | undefined;
+  /** Sample index of the first of identical calls (default 0): runs with other bases draw other samples. */
+  sampleBase?: number | undefined;
 }
 
 /**
@@ -183,6 +190,8 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   const done = new Array<NodeTrace | undefined>(count);
   const fullText = new Array<string | undefined>(count);
   const samples = new SampleCounter();
+  const sampleBase = options.sampleBase ?? 0;
+  const outputSampling = options.output?.sampling ? { ...ctx.sampling, ...options.output.sampling } : ctx.sampling;
   let failed: { node: string; code: string; message: string } | undefined;
 
   for (const level of g.levels) {
@@ -195,7 +204,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       });
       const isOutput = i === g.outputIndex;
       const messages = renderPrompt(task, { role: node.role, isOutput, item, references });
-      const sampleIndex = samples.next(node.model, messages);
+      const sampleIndex = sampleBase + samples.next(node.model, messages);
       let startMs = 0;
       for (const p of g.preds[i]!) {
         const t = done[p]!;
@@ -204,10 +213,11 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const request: CallRequest = {
         model: g.specs[i]!,
         messages,
-        sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
+        sampling: { ...(isOutput ? outputSampling : ctx.sampling), seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
         metadata: { role: node.role, isOutput, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references },
+        onText: isOutput ? options.output?.onText : undefined,
       };
       return { i, node, isOutput, messages, sampleIndex, startMs, request };
     });

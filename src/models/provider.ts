@@ -49,6 +49,12 @@ export interface CallRequest {
   signal?: AbortSignal | undefined;
   /** The graph node this call runs, when it runs one. */
   metadata?: CallMetadata | undefined;
+  /**
+   * Told each piece of the text as it is generated, with the time since the call began (simulated by
+   * the simulator), by providers that stream ({@link Provider.streams}); others never call it. The
+   * result's `text` is the whole text either way: the pieces are a preview, not the answer.
+   */
+  onText?: ((delta: string, atMs: number) => void) | undefined;
 }
 
 export type FinishReason = "stop" | "length" | "content_filter" | "other";
@@ -100,6 +106,8 @@ export interface Provider {
   readonly specificationVersion: "v1";
   /** `openai-compatible`, `gguf`, `sim`, `module`, ... */
   readonly provider: string;
+  /** True when `generate` reports the text as it is generated through `request.onText`. */
+  readonly streams?: boolean | undefined;
   generate(request: CallRequest): Promise<CallResult>;
   /** Release resources (sockets, loaded weights). */
   close?(): Promise<void>;

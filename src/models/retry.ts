@@ -62,6 +62,7 @@ export function withRetry(provider: Provider, policy: Partial<RetryPolicy> = {})
   return {
     specificationVersion: provider.specificationVersion,
     provider: provider.provider,
+    streams: provider.streams,
     close: provider.close?.bind(provider),
     async generate(request: CallRequest): Promise<CallResult> {
       const errors: unknown[] = [];

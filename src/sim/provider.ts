@@ -35,9 +35,28 @@ function truncateTokens(text: string, max: number): string {
   return text.slice(0, end);
 }
 
+/** Words per streamed piece: about what a server sends per chunk. */
+const STREAM_WORDS = 4;
+
+/**
+ * Tell a text to `onText` a few words at a time, each piece at the simulated time its last token
+ * would be decoded, yielding to the event loop between pieces as a server's chunks arrive apart.
+ */
+async function streamText(text: string, onText: (delta: string, atMs: number) => void, timeAt: (tokens: number) => number, tokens: number): Promise<void> {
+  const words = text.match(/\s*\S+\s*|\s+/g) ?? [];
+  let told = 0;
+  for (let k = 0; k < words.length; k += STREAM_WORDS) {
+    const piece = words.slice(k, k + STREAM_WORDS).join("");
+    told += piece.length;
+    onText(piece, timeAt(Math.max(1, Math.round((tokens * told) / text.length))));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 class SimProvider implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly provider = "sim";
+  readonly streams = true;
   private readonly out: CallOutcome = { code: 0, promptTokens: 0, completionTokens: 0 };
 
   constructor(readonly world: SimWorld) {}
@@ -79,12 +98,14 @@ class SimProvider implements Provider {
       completionTokens = req.sampling.maxTokens;
       finishReason = "length";
     }
+    const promptTokens = out.promptTokens;
+    if (req.onText) await streamText(text, req.onText, (t) => callLatency(world, model, promptTokens, t), completionTokens);
     return {
       text,
       finishReason,
       rawFinishReason: finishReason,
-      usage: { promptTokens: out.promptTokens, completionTokens },
-      latencyMs: callLatency(world, model, out.promptTokens, completionTokens),
+      usage: { promptTokens, completionTokens },
+      latencyMs: callLatency(world, model, promptTokens, completionTokens),
       warnings: [],
     };
   }
@@ -114,6 +135,7 @@ export function simRoutingProvider(worldFor: (taskId: string) => SimWorld): Prov
   return {
     specificationVersion: "v1",
     provider: "sim",
+    streams: true,
     async generate(req: CallRequest): Promise<CallResult> {
       const { taskId } = graphCall(req);
       let p = providers.get(taskId);

@@ -46,6 +46,8 @@ export type Behaviour =
       delayMs?: number;
       /** Streaming only: delay between chunks. */
       chunkDelayMs?: number;
+      /** Streaming only: awaited before the content chunk of this index (0-based) is sent. */
+      beforeChunk?: (index: number) => Promise<void> | void;
       /**
        * Plain JSON only: send the headers and the first half of the body at once, the rest after this
        * delay (a server that stalls in the middle of a response).
@@ -213,8 +215,9 @@ export async function startOpenAIServer(options: TestServerOptions = {}): Promis
       const pieces = text.match(/\S+\s*|\s+/g) ?? [];
       for (let c = 0; c < n; c++) {
         res.write(chunk([{ index: c, delta: { role: "assistant", content: "" }, finish_reason: null }]));
-        for (const p of pieces) {
+        for (const [k, p] of pieces.entries()) {
           if (behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs);
+          await behaviour.beforeChunk?.(k);
           if (res.destroyed) return;
           res.write(chunk([{ index: c, delta: { content: p }, finish_reason: null }]));
         }
