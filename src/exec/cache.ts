@@ -44,7 +44,8 @@ export function cacheKey(request: CallRequest): string {
     endpointIdentity(request.model),
     request.model.id,
     request.messages.map((m) => [m.role, m.content]),
-    { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null },
+    // Stop strings join the key only when set, so keys of calls without them stay what they were.
+    s.stop !== undefined ? { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null, stop: s.stop } : { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null },
     request.sampleIndex,
   ]);
   return createHash("sha256").update(body).digest("hex");

@@ -8,6 +8,7 @@ import { unitFlopsFor } from "../cost/plan.js";
 import type { TaskTokens } from "../cost/tokens.js";
 import { Semaphore } from "../models/limiter.js";
 import type { Provider, ProviderResolver, SamplingParams } from "../models/provider.js";
+import { baseSampling, type SamplingConfig } from "../models/sampling.js";
 import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
 import type { Task } from "../tasks/types.js";
 import type { ResponseCache } from "./cache.js";
@@ -16,7 +17,7 @@ import { withCache, withConcurrency, withUsageEstimate, wrapProvider, type Provi
 /** Sampling settings shared by every node; the seed of each call is derived from the run seed and its sample index. */
 export type BaseSampling = Omit<SamplingParams, "seed">;
 
-export const DEFAULT_SAMPLING: BaseSampling = { temperature: 0.7, maxTokens: 1024 };
+export { DEFAULT_SAMPLING } from "../models/sampling.js";
 export const DEFAULT_CONCURRENCY = 8;
 /**
  * Endpoint kinds whose responses are cached by default. The simulator is left out: its answers
@@ -39,7 +40,8 @@ export interface ExecContextOptions {
   concurrency?: number | undefined;
   /** Run seed: the sampling seed of every call derives from it. */
   seed?: number | undefined;
-  sampling?: Partial<BaseSampling> | undefined;
+  /** The run's sampling section (per-role settings included); each pool model's own settings are laid over it per call. */
+  sampling?: SamplingConfig | undefined;
   /** Token constants for budget units (default: the task's). */
   tokens?: TaskTokens | undefined;
   /** Extra middleware, outermost first, applied outside the built-in ones. */
@@ -54,7 +56,10 @@ export interface ExecContext {
   readonly costModels: ReadonlyMap<string, CostModel>;
   /** Providers with the context's middleware applied, one per model (memoized). */
   readonly provider: (model: ModelSpec) => Provider;
+  /** The run-level settings every call starts from. */
   readonly sampling: BaseSampling;
+  /** Per-role settings laid over {@link sampling}. */
+  readonly samplingRoles: SamplingConfig["roles"];
   readonly seed: number;
   readonly concurrency: number;
   /** FLOPs of one budget unit (for mean units). */
@@ -89,7 +94,8 @@ export function createExecContext(options: ExecContextOptions): ExecContext {
     models,
     costModels,
     provider,
-    sampling: { ...DEFAULT_SAMPLING, ...options.sampling },
+    sampling: baseSampling(options.sampling),
+    samplingRoles: options.sampling?.roles,
     seed: options.seed ?? 0,
     concurrency,
     unitFlops: unitFlopsFor({ models: costModels, tokens }),

@@ -12,6 +12,7 @@ import type { Graph, GraphNode } from "../graph/schema.js";
 import { adjacency, reachesOutput, topologicalOrder } from "../graph/topology.js";
 import { RetryError } from "../models/errors.js";
 import type { CallRequest, ChatMessage } from "../models/provider.js";
+import { callSampling } from "../models/sampling.js";
 import type { ModelSpec } from "../models/spec.js";
 import { renderPrompt } from "../tasks/prompts.js";
 import type { Reference, TaskItem } from "../tasks/types.js";
@@ -184,7 +185,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
         taskId: task.id,
         item: { id: item.id, question: item.question },
         references,
-        sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
+        sampling: { ...callSampling(ctx.sampling, ctx.samplingRoles, node.role, g.specs[i]!), seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
       };

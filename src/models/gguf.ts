@@ -71,6 +71,16 @@ async function getSharedLlama(): Promise<Llama> {
  * The prompt matters: with one seed for every item, the k-th sample of every item would draw the
  * same random numbers, so one unlucky draw would hit all items at once.
  */
+/** Where the first of the stop strings starts in `text`, or -1. */
+export function stopAt(text: string, stop: readonly string[]): number {
+  let at = -1;
+  for (const s of stop) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
 export function ggufSeed(request: Pick<CallRequest, "sampling" | "sampleIndex" | "messages">): number {
   // llama.cpp treats 0xFFFFFFFF as "random", so stay below it.
   return mixKeys(request.sampling.seed ?? 0, request.sampleIndex, hashString(ggufPromptText(request.messages))) % 0xffffffff;
@@ -175,6 +185,8 @@ export class GgufProvider implements Provider {
     // Latency is the model's own work: waiting for a free sequence is not counted.
     const started = performance.now();
     const generated: Token[] = [];
+    const stop = request.sampling.stop;
+    let stopped = false;
     let finishReason: CallResult["finishReason"] = "length";
     try {
       await sequence.clearHistory();
@@ -194,6 +206,11 @@ export class GgufProvider implements Provider {
             finishReason = "stop";
             break;
           }
+          if (stop && stopAt(model.detokenize(generated, false, input), stop) >= 0) {
+            finishReason = "stop";
+            stopped = true;
+            break;
+          }
           if (generated.length >= maxTokens) break;
         }
       }
@@ -204,12 +221,14 @@ export class GgufProvider implements Provider {
       this.release(loaded, sequence);
     }
     const latencyMs = performance.now() - started;
-    const textTokens = finishReason === "stop" ? generated.slice(0, -1) : generated;
-    const text = model.detokenize(textTokens, false, input);
+    const textTokens = finishReason === "stop" && !stopped ? generated.slice(0, -1) : generated;
+    let text = model.detokenize(textTokens, false, input);
+    // As OpenAI-compatible servers do, the stop string and anything after it are left out.
+    if (stopped) text = text.slice(0, stopAt(text, stop!));
     return {
       text,
       finishReason,
-      rawFinishReason: finishReason === "stop" ? "eos" : "max_tokens",
+      rawFinishReason: stopped ? "stop" : finishReason === "stop" ? "eos" : "max_tokens",
       usage: { promptTokens: input.length, completionTokens: generated.length, raw: { promptTokens: input.length, completionTokens: generated.length } },
       latencyMs,
       warnings,

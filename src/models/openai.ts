@@ -135,6 +135,7 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
               temperature: s.temperature,
               max_tokens: s.maxTokens,
               ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+              ...(s.stop !== undefined ? { stop: s.stop } : {}),
               ...(s.seed !== undefined ? { seed: s.seed } : {}),
               ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
             },

@@ -13,6 +13,8 @@ export interface SamplingParams {
   temperature: number;
   maxTokens: number;
   topP?: number | undefined;
+  /** Strings that end generation (left out of the text). */
+  stop?: string[] | undefined;
   /** Sent to servers that support seeded sampling; derived from the run seed and the sample index. */
   seed?: number | undefined;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { CostModel } from "../cost/plan.js";
+import { SamplingLayerSchema } from "./sampling.js";
 
 export const PricingSchema = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).strict();
 
@@ -78,6 +79,8 @@ export const ModelSpecSchema = z
     contextTokens: z.number().int().positive().optional(),
     pricing: PricingSchema.optional(),
     speed: SpeedSchema.optional(),
+    /** This model's own sampling settings, laid over the run's (e.g. more tokens for a reasoning model). */
+    sampling: SamplingLayerSchema.optional(),
     endpoint: EndpointSchema,
   })
   .strict();

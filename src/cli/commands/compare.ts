@@ -54,7 +54,7 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
   try {
     const testEvaluator = parts.task.truth
       ? undefined
-      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0 }));
+      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0, sampling: base.sampling }));
     const result = await runCompare({
       optimizers: names,
       seeds: opts.seeds,

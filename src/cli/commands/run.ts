@@ -8,7 +8,7 @@ import { SPLITS } from "../../tasks/splits.js";
 import type { Task, TaskItem } from "../../tasks/types.js";
 import { ExitError } from "../main.js";
 import { emit, table, type Io } from "../output.js";
-import { cliContext, loadGraphForPool, openCache, poolFor, type ExecOpts } from "./eval.js";
+import { cliContext, graphSampling, loadGraphForPool, openCache, poolFor, type ExecOpts } from "./eval.js";
 
 export interface RunOpts extends ExecOpts {
   task?: string;
@@ -44,7 +44,7 @@ export async function runCommand(file: string, question: string, opts: RunOpts, 
   let trace;
   let unitFlops: number;
   try {
-    const ctx = cliContext(task, loaded, opts, cache);
+    const ctx = cliContext(task, loaded, opts, cache, graphSampling([{ file, graph }], opts, (line) => io.stderr(line + "\n")));
     unitFlops = ctx.unitFlops;
     trace = await runGraph(prepareGraph(graph, ctx), item, ctx, { grade: known !== undefined });
   } finally {

@@ -25,10 +25,11 @@ import { buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
 import { ProgressLine } from "../progress.js";
+import { mergeSamplingConfig, type SamplingFlags } from "../../models/sampling.js";
 import { withAbsolutePaths, openCache, poolFor } from "./eval.js";
 
 /** Flags shared by `search` and `compare`. */
-export interface SearchFlags {
+export interface SearchFlags extends SamplingFlags {
   config?: string;
   task?: string;
   pool?: string;
@@ -87,6 +88,8 @@ export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig
   set("data", opts.data);
   set("concurrency", opts.concurrency);
   if (opts.cache === false) raw.cache = false;
+  const sampling = mergeSamplingConfig(file.sampling, opts);
+  if (sampling) raw.sampling = sampling;
   if (opts.objective !== undefined || opts.latencyLimit !== undefined) {
     const o = objectiveFromName(opts.objective ?? (opts.latencyLimit !== undefined ? "latency" : "accuracy"));
     raw.objective = o.kind === "latency" && opts.latencyLimit !== undefined ? { ...o, limitMs: opts.latencyLimit } : o;
@@ -287,7 +290,7 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
   } finally {
     untrap();
   }
-  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null } };
+  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null, ...(config.sampling ? { sampling: config.sampling } : {}) } };
   recorder.finish(result, bestGraph);
   progress.clearLive();
   const resumed = from.journal

@@ -7,7 +7,7 @@ import { trapStopSignals, type StopSignal } from "../../runs/signals.js";
 import { prepareGraph } from "../../exec/run.js";
 import { createServeHandler, graphModelName, listen, uniqueIds, type RunningServer, type ServedGraph } from "../../serve/index.js";
 import type { Io } from "../output.js";
-import { cliContext, loadGraphForPool, openCache, poolFor } from "./eval.js";
+import { cliContext, graphSampling, loadGraphForPool, openCache, poolFor } from "./eval.js";
 import { findItem, taskFor, type RunOpts } from "./run.js";
 
 export interface ServeOpts extends RunOpts {
@@ -33,12 +33,17 @@ export async function startServe(files: string[], opts: ServeOpts, log: (line: s
   const loaded = poolFor(opts.task, opts.pool);
   const graphs = files.map((f) => loadGraphForPool(f, loaded));
   const ids = uniqueIds(files.map((f, i) => graphModelName(f, graphs[i]!.name)));
+  const sampling = graphSampling(
+    graphs.map((graph, i) => ({ file: files[i]!, graph })),
+    opts,
+    log,
+  );
   const lookup = opts.task !== undefined ? (q: string) => findItem(task, q) : undefined;
   // Read the task's items now, so missing data stops the server before it listens, not on a request.
   lookup?.("");
   const cache = openCache(loaded, opts.cache);
   try {
-    const ctx = cliContext(task, loaded, opts, cache);
+    const ctx = cliContext(task, loaded, opts, cache, sampling);
     const served: ServedGraph[] = graphs.map((g, i) => ({ id: ids[i]!, graph: prepareGraph(g, ctx), source: files[i]! }));
     const onError = (err: unknown) => log(`internal error (this is a bug in tts-graph, please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const handler = createServeHandler({ graphs: served, ctx, findItem: lookup, onError });
