@@ -53,6 +53,7 @@ export function cacheKey(request: CallRequest): string {
 
 const StoredSchema = z.object({
   text: z.string(),
+  reasoning: z.string().optional(),
   finishReason: z.enum(["stop", "length", "content_filter", "other"]),
   rawFinishReason: z.string().optional(),
   promptTokens: z.number().nullable(),
@@ -121,6 +122,7 @@ export class ResponseCache {
     const v = r.data;
     return {
       text: v.text,
+      ...(v.reasoning !== undefined ? { reasoning: v.reasoning } : {}),
       finishReason: v.finishReason,
       rawFinishReason: v.rawFinishReason,
       usage: { promptTokens: v.promptTokens ?? undefined, completionTokens: v.completionTokens ?? undefined },
@@ -133,6 +135,7 @@ export class ResponseCache {
   put(key: string, model: string, result: CallResult): void {
     const value: z.input<typeof StoredSchema> = {
       text: result.text,
+      ...(result.reasoning ? { reasoning: result.reasoning } : {}),
       finishReason: result.finishReason,
       ...(result.rawFinishReason !== undefined ? { rawFinishReason: result.rawFinishReason } : {}),
       promptTokens: result.usage.promptTokens ?? null,

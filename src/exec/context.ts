@@ -12,7 +12,7 @@ import { baseSampling, type SamplingConfig } from "../models/sampling.js";
 import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
 import type { Task } from "../tasks/types.js";
 import type { ResponseCache } from "./cache.js";
-import { withCache, withConcurrency, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
+import { withCache, withConcurrency, withReasoning, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
 
 /** Sampling settings shared by every node; the seed of each call is derived from the run seed and its sample index. */
 export type BaseSampling = Omit<SamplingParams, "seed">;
@@ -80,7 +80,7 @@ export function createExecContext(options: ExecContextOptions): ExecContext {
   const provider = (model: ModelSpec): Provider => {
     let p = wrapped.get(model.id);
     if (!p) {
-      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate()];
+      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate(), withReasoning()];
       if (cache && cachedKinds.has(model.endpoint.kind)) chain.push(withCache(cache));
       chain.push(withConcurrency(limiter));
       p = wrapProvider(options.providers(model), ...chain);

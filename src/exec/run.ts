@@ -114,6 +114,7 @@ function nodeTrace(c: { node: GraphNode; isOutput: boolean; sampleIndex: number;
     sampleIndex: c.sampleIndex,
     startMs: c.startMs,
     text: o.text,
+    reasoning: o.reasoning,
     answer: o.answer,
     promptTokens: o.promptTokens,
     completionTokens: o.completionTokens,
@@ -206,6 +207,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
           fullText[c.i] = r.text;
           return nodeTrace(c, prompt, {
             text: keepText || c.isOutput ? r.text : "",
+            reasoning: keepText ? r.reasoning : undefined,
             answer: task.extract(r.text, item),
             promptTokens,
             completionTokens,
@@ -224,6 +226,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
           if (err instanceof UserError) throw err;
           return nodeTrace(c, prompt, {
             text: "",
+            reasoning: undefined,
             answer: null,
             promptTokens: 0,
             completionTokens: 0,

@@ -133,7 +133,7 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
               model: endpoint.model,
               messages: request.messages,
               temperature: s.temperature,
-              max_tokens: s.maxTokens,
+              ...(request.model.reasoning?.tokenLimitParam === "max_completion_tokens" ? { max_completion_tokens: s.maxTokens } : { max_tokens: s.maxTokens }),
               ...(s.topP !== undefined ? { top_p: s.topP } : {}),
               ...(s.stop !== undefined ? { stop: s.stop } : {}),
               ...(s.seed !== undefined ? { seed: s.seed } : {}),
@@ -172,8 +172,10 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
           });
         }
         const choice = parsed.value.choices[0]!;
+        const reasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? undefined;
         return {
           text: choice.message.content,
+          ...(reasoning ? { reasoning } : {}),
           finishReason: mapFinishReason(choice.finish_reason),
           rawFinishReason: choice.finish_reason ?? undefined,
           usage: convertUsage(parsed.value.usage),

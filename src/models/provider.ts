@@ -55,7 +55,10 @@ export interface Usage {
 }
 
 export interface CallResult {
+  /** The answer: the generated text without any reasoning. */
   text: string;
+  /** A reasoning model's chain of thought, split off the text (its tokens are in the usage). */
+  reasoning?: string | undefined;
   finishReason: FinishReason;
   /** The server's own finish reason string. */
   rawFinishReason?: string | undefined;

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { CostModel } from "../cost/plan.js";
+import { ReasoningSchema } from "./reasoning.js";
 import { SamplingLayerSchema } from "./sampling.js";
 
 export const PricingSchema = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).strict();
@@ -81,6 +82,8 @@ export const ModelSpecSchema = z
     speed: SpeedSchema.optional(),
     /** This model's own sampling settings, laid over the run's (e.g. more tokens for a reasoning model). */
     sampling: SamplingLayerSchema.optional(),
+    /** A reasoning model: the token-limit field to send and where its reasoning is. */
+    reasoning: ReasoningSchema.optional(),
     endpoint: EndpointSchema,
   })
   .strict();
