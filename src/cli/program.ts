@@ -66,6 +66,7 @@ export function buildProgram(io: Io): Command {
       .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
       .option("--cache <file>", "response cache file for real models (default .tts-graph/cache.sqlite)")
       .option("--no-cache", "call the models even when a response is cached, and store nothing")
+      .option("--no-probe", "skip the check, before anything runs, that every endpoint answers")
       .option("--json", "print one JSON document on stdout");
 
   /** Sampling of every model call; pool models' own `sampling` settings win over these. */

@@ -9,7 +9,7 @@ import type { TaskTokens } from "../cost/tokens.js";
 import { Semaphore } from "../models/limiter.js";
 import type { Provider, ProviderResolver, SamplingParams } from "../models/provider.js";
 import { baseSampling, type SamplingConfig } from "../models/sampling.js";
-import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
+import { DEFAULT_ENDPOINT_CONCURRENCY, toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
 import type { Task } from "../tasks/types.js";
 import type { ResponseCache } from "./cache.js";
 import { withCache, withConcurrency, withReasoning, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
@@ -18,7 +18,21 @@ import { withCache, withConcurrency, withReasoning, withUsageEstimate, wrapProvi
 export type BaseSampling = Omit<SamplingParams, "seed">;
 
 export { DEFAULT_SAMPLING } from "../models/sampling.js";
+/** Calls in flight when nothing says otherwise and the pool has no OpenAI-compatible endpoint (the simulator, GGUF files). */
 export const DEFAULT_CONCURRENCY = 8;
+/** Cap on the default for pools of servers: beyond it, more calls in flight only queue at the servers. */
+export const MAX_DEFAULT_CONCURRENCY = 256;
+
+/**
+ * The default limit of calls in flight for a pool: with OpenAI-compatible endpoints, as many as
+ * their own limits let through together (each replica counted), so a pool of vLLM servers is kept
+ * busy; else {@link DEFAULT_CONCURRENCY}.
+ */
+export function defaultConcurrency(models: readonly ModelSpec[]): number {
+  let total = 0;
+  for (const m of models) for (const e of m.endpoints ?? [m.endpoint]) if (e.kind === "openai") total += e.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY;
+  return total === 0 ? DEFAULT_CONCURRENCY : Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(DEFAULT_CONCURRENCY, total));
+}
 /**
  * Endpoint kinds whose responses are cached by default. The simulator is left out: its answers
  * depend on the simulated world (profile and seed), which the cache key cannot see, and computing
@@ -72,7 +86,7 @@ export interface ExecContext {
 export function createExecContext(options: ExecContextOptions): ExecContext {
   const models = new Map(options.models.map((m) => [m.id, m]));
   const costModels = new Map(options.models.map((m) => [m.id, toCostModel(m)]));
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = options.concurrency ?? defaultConcurrency(options.models);
   const limiter = new Semaphore(concurrency);
   const cache = options.cache ?? null;
   const cachedKinds = new Set(options.cachedKinds ?? DEFAULT_CACHED_KINDS);

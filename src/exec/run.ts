@@ -10,7 +10,7 @@ import { TtsGraphError, UserError } from "../errors.js";
 import { canonicalOrder, graphHash } from "../graph/canonical.js";
 import type { Graph, GraphNode } from "../graph/schema.js";
 import { adjacency, reachesOutput, topologicalOrder } from "../graph/topology.js";
-import { RetryError } from "../models/errors.js";
+import { EndpointDownError, RetryError } from "../models/errors.js";
 import type { CallRequest, ChatMessage } from "../models/provider.js";
 import { callSampling } from "../models/sampling.js";
 import type { ModelSpec } from "../models/spec.js";
@@ -138,7 +138,7 @@ function errorInfo(err: unknown): { code: string; message: string } {
 
 /**
  * Run a graph on one item and grade the output. Throws only for user errors (bad graph, missing API
- * key); a failed call makes the trace errored.
+ * key) and for a model whose endpoint is down; a failed call makes the trace errored.
  *
  * A node's sample index counts the nodes before it with the same model and the same rendered
  * messages, in the order (level, canonical rank). The order depends only on the graph's structure,
@@ -223,7 +223,8 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
             warnings: r.warnings,
           });
         } catch (err) {
-          if (err instanceof UserError) throw err;
+          // A model whose endpoint is down stops the run: the items left are not errored, they are not run.
+          if (err instanceof UserError || err instanceof EndpointDownError) throw err;
           return nodeTrace(c, prompt, {
             text: "",
             reasoning: undefined,

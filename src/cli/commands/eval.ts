@@ -9,6 +9,7 @@ import { loadGraphFile } from "../../graph/io.js";
 import type { Graph } from "../../graph/index.js";
 import { resolvePoolPath, type LoadedPool } from "../../models/pool.js";
 import { recordedSampling, samplingForGraph, samplingFromFlags, type SamplingConfig, type SamplingFlags } from "../../models/sampling.js";
+import { preflight } from "../../models/preflight.js";
 import type { ModelSpec } from "../../models/spec.js";
 import { resolvePool, resolveProviders, resolveTask } from "../../resolve.js";
 import { checkStyle } from "../../tasks/file.js";
@@ -24,6 +25,8 @@ export interface ExecOpts extends SamplingFlags {
   concurrency?: number;
   /** commander gives `false` for `--no-cache`, a string for `--cache FILE`, `true` by default. */
   cache?: string | boolean;
+  /** commander: `--no-probe` gives false. */
+  probe?: boolean;
   json?: boolean;
 }
 
@@ -85,6 +88,18 @@ export function graphSampling(graphs: readonly { file: string; graph: Graph }[],
   return Object.keys(first.sampling).length > 0 ? first.sampling : undefined;
 }
 
+/** Check that the endpoints of `models` answer before anything is spent, unless `--no-probe`; dead replicas are warned about. */
+export async function probeEndpoints(models: readonly ModelSpec[], opts: { probe?: boolean }, warn: (line: string) => void, label?: (m: ModelSpec) => string): Promise<void> {
+  if (opts.probe === false) return;
+  for (const w of await preflight(models, { label })) warn(`warning: ${w}`);
+}
+
+/** The pool models a graph uses. */
+export function graphModels(graphs: readonly Graph[], loaded: LoadedPool): ModelSpec[] {
+  const ids = new Set(graphs.flatMap((g) => g.nodes.map((n) => n.model)));
+  return loaded.pool.models.filter((m) => ids.has(m.id));
+}
+
 /** An execution context for the CLI's options; `sampling` defaults to the flags' settings alone. */
 export function cliContext(task: Task, loaded: LoadedPool, opts: ExecOpts, cache: ResponseCache | null, sampling: SamplingConfig | undefined = samplingFromFlags(opts)): ExecContext {
   return createExecContext({
@@ -134,6 +149,7 @@ export async function evalCommand(file: string, opts: EvalOpts, io: Io): Promise
   let items = task.items(opts.split);
   if (opts.limit !== undefined) items = items.slice(0, opts.limit);
   if (items.length === 0) throw new UserError(`task ${opts.task} has no items in its ${opts.split} split`, { code: "no_items", source: "--split" });
+  await probeEndpoints(graphModels([graph], loaded), opts, (line) => io.stderr(line + "\n"));
   const cache = openCache(loaded, opts.cache);
   let result: EvalResult;
   try {

@@ -8,7 +8,7 @@ import { SPLITS } from "../../tasks/splits.js";
 import type { Task, TaskItem } from "../../tasks/types.js";
 import { ExitError } from "../main.js";
 import { emit, table, type Io } from "../output.js";
-import { cliContext, graphSampling, loadGraphForPool, openCache, poolFor, type ExecOpts } from "./eval.js";
+import { cliContext, graphModels, graphSampling, loadGraphForPool, openCache, poolFor, probeEndpoints, type ExecOpts } from "./eval.js";
 
 export interface RunOpts extends ExecOpts {
   task?: string;
@@ -40,6 +40,7 @@ export async function runCommand(file: string, question: string, opts: RunOpts, 
   // A question naming one of the task's items (by id or by its text) is asked as that item and graded.
   const known = opts.task !== undefined ? findItem(task, question) : undefined;
   const item: TaskItem = known ?? { id: "question", question, answer: "" };
+  await probeEndpoints(graphModels([graph], loaded), opts, (line) => io.stderr(line + "\n"));
   const cache = openCache(loaded, opts.cache);
   let trace;
   let unitFlops: number;

@@ -7,7 +7,7 @@ import { trapStopSignals, type StopSignal } from "../../runs/signals.js";
 import { prepareGraph } from "../../exec/run.js";
 import { createServeHandler, graphModelName, listen, uniqueIds, type RunningServer, type ServedGraph } from "../../serve/index.js";
 import type { Io } from "../output.js";
-import { cliContext, graphSampling, loadGraphForPool, openCache, poolFor } from "./eval.js";
+import { cliContext, graphModels, graphSampling, loadGraphForPool, openCache, poolFor, probeEndpoints } from "./eval.js";
 import { findItem, taskFor, type RunOpts } from "./run.js";
 
 export interface ServeOpts extends RunOpts {
@@ -41,6 +41,7 @@ export async function startServe(files: string[], opts: ServeOpts, log: (line: s
   const lookup = opts.task !== undefined ? (q: string) => findItem(task, q) : undefined;
   // Read the task's items now, so missing data stops the server before it listens, not on a request.
   lookup?.("");
+  await probeEndpoints(graphModels(graphs, loaded), opts, log);
   const cache = openCache(loaded, opts.cache);
   try {
     const ctx = cliContext(task, loaded, opts, cache, sampling);

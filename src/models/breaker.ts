@@ -1,0 +1,69 @@
+/**
+ * A circuit breaker per model: when its calls keep failing after their retries, the endpoint is
+ * taken to be down and the run stops cleanly instead of marking every remaining item errored (a
+ * dead server otherwise costs items x attempts x backoff before anything says so). It opens after
+ * `threshold` final failures with no success in between, spread over at least `windowMs`: a flaky
+ * server whose calls often succeed never opens it, and neither does a burst of calls in flight
+ * together that fail at once. Failures that belong to one request (HTTP 400, 413, 422: a prompt
+ * over the context, a bad parameter) do not count.
+ */
+import { EndpointDownError, ProviderCallError, RetryError } from "./errors.js";
+import type { CallRequest, CallResult, Provider } from "./provider.js";
+
+export interface BreakerOptions {
+  /** Final failures with no success in between (default 5)... */
+  threshold?: number | undefined;
+  /** ...over at least this long (default 3 s; a call's own retries take about 3.5 s). */
+  windowMs?: number | undefined;
+  now?: (() => number) | undefined;
+}
+
+export const DEFAULT_BREAKER_THRESHOLD = 5;
+export const DEFAULT_BREAKER_WINDOW_MS = 3_000;
+
+/** The error a call finally failed with (the last attempt's). */
+function lastError(err: unknown): unknown {
+  return err instanceof RetryError ? err.errors[err.errors.length - 1] : err;
+}
+
+/** Whether a final failure belongs to the request rather than the endpoint. */
+export function requestAtFault(err: unknown): boolean {
+  const last = lastError(err);
+  if (!(last instanceof ProviderCallError)) return false;
+  if (last.code === "aborted") return true;
+  return last.status === 400 || last.status === 413 || last.status === 422;
+}
+
+/** Wrap a (retrying) provider: once the breaker opens, every call throws {@link EndpointDownError}. */
+export function withCircuitBreaker(provider: Provider, modelId: string, options: BreakerOptions = {}): Provider {
+  const threshold = options.threshold ?? DEFAULT_BREAKER_THRESHOLD;
+  const windowMs = options.windowMs ?? DEFAULT_BREAKER_WINDOW_MS;
+  const now = options.now ?? Date.now;
+  let failures = 0;
+  let since = 0;
+  let open: EndpointDownError | undefined;
+  return {
+    specificationVersion: provider.specificationVersion,
+    provider: provider.provider,
+    close: provider.close?.bind(provider),
+    async generate(request: CallRequest): Promise<CallResult> {
+      if (open) throw open;
+      try {
+        const r = await provider.generate(request);
+        failures = 0;
+        return r;
+      } catch (err) {
+        if (open) throw open;
+        if (requestAtFault(err)) throw err;
+        if (failures++ === 0) since = now();
+        const seconds = (now() - since) / 1000;
+        if (failures >= threshold && seconds * 1000 >= windowMs) {
+          const why = err instanceof Error ? err.message : String(err);
+          open = new EndpointDownError(`model ${modelId}: ${failures} calls failed after their retries over ${seconds.toFixed(0)} s without one success; its endpoint is taken to be down (last: ${why})`, modelId, err);
+          throw open;
+        }
+        throw err;
+      }
+    },
+  };
+}
