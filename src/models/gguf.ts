@@ -13,11 +13,7 @@ import { existsSync } from "node:fs";
 import { hashString, mixKeys } from "../util/rng.js";
 import { ProviderCallError, ProviderConfigError } from "./errors.js";
 import type { CallRequest, CallResult, Provider } from "./provider.js";
-// Types only: the package itself is imported lazily, so it stays optional.
-import type * as NodeLlamaCppModule from "node-llama-cpp";
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-
-type NodeLlamaCpp = typeof NodeLlamaCppModule;
+import { importNodeLlamaCpp, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type NodeLlamaCpp, type Token } from "./llama-binding.js";
 
 export interface GgufProviderOptions {
   /** Path of the .gguf file (absolute, or relative to the working directory). */
@@ -30,14 +26,14 @@ export interface GgufProviderOptions {
   sequences?: number | undefined;
 }
 
-const INSTALL_HINT = "run `npm install node-llama-cpp` (it ships prebuilt CPU binaries; nothing is compiled)";
+const INSTALL_HINT = "it is an opt-in install: run `npm run gguf:install` in a checkout of tts-graph (the CPU build for this platform only), or `npm install node-llama-cpp@3.22.1` beside an installed tts-graph";
 
 let bindingPromise: Promise<NodeLlamaCpp> | undefined;
 let llamaPromise: Promise<Llama> | undefined;
 
 /** node-llama-cpp, imported on first use so the package stays optional. */
 export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
-  bindingPromise ??= import("node-llama-cpp").catch((err: unknown) => {
+  bindingPromise ??= importNodeLlamaCpp().catch((err: unknown) => {
     bindingPromise = undefined;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
