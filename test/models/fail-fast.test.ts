@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOpenAIProvider } from "../../src/models/openai.js";
 import { RetryError } from "../../src/models/errors.js";
+import { preflight } from "../../src/models/preflight.js";
 import { runCli } from "../helpers/cli.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -76,6 +77,17 @@ describe("the probe before a run", () => {
     const e = await runCli(["eval", graphPath, "--task", taskPath, "--pool", pool, "--limit", "1", "--no-cache", "--no-probe"]);
     expect(e.code, e.stderr).toBe(0);
     expect(live.requests.slice(before).filter((q) => q.method === "GET")).toHaveLength(0);
+  });
+});
+
+describe("the probe of a model with replicas", () => {
+  it("only warns about a dead replica when another answers, and fails when none does", async () => {
+    const replica = (url: string) => ({ kind: "openai" as const, baseURL: url, model: "small" });
+    const model = { ...openaiModel("small", live.baseURL), endpoints: [replica(live.baseURL), replica(deadURL)] };
+    const warnings = await preflight([model]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`model small: replica ${deadURL} did not answer`);
+    await expect(preflight([{ ...model, endpoint: replica(deadURL), endpoints: [replica(deadURL), replica(deadURL)] }])).rejects.toThrow(/an endpoint does not answer/);
   });
 });
 

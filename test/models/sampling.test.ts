@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callSampling, DEFAULT_SAMPLING, mergeSamplingConfig, samplingForGraph } from "../../src/models/sampling.js";
+import { graphSampling } from "../../src/cli/commands/eval.js";
 import { runCli } from "../helpers/cli.js";
 import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -97,6 +98,16 @@ describe("sampling end to end over HTTP", () => {
     for (const c of byModel("small")) expect(c.body).toMatchObject({ temperature: 0.3, max_tokens: 1024 });
     expect(byModel("big")).toHaveLength(1);
     expect(byModel("big")[0]!.body).toMatchObject({ temperature: 0, max_tokens: 2048 });
+  });
+
+  it("will not run graphs recorded with different sampling together unless the flags set the difference", () => {
+    const a = { file: "a.json", graph: { ...FAN_IN, meta: { sampling: { temperature: 0.2 } } } };
+    const b = { file: "b.json", graph: { ...FAN_IN, meta: { sampling: { temperature: 0.9 } } } };
+    const warnings: string[] = [];
+    expect(() => graphSampling([a, b], {}, (w) => warnings.push(w))).toThrow(/a\.json and b\.json were searched with different sampling/);
+    expect(graphSampling([a, b], { temperature: 0.5 }, (w) => warnings.push(w))).toEqual({ temperature: 0.5 });
+    expect(warnings).toHaveLength(2);
+    expect(() => graphSampling([{ file: "c.json", graph: { ...FAN_IN, meta: { sampling: { temperature: "hot" } } } }], {}, () => undefined)).toThrow(/c\.json: meta\.sampling\.temperature/);
   });
 
   it("refuses a config whose sampling is out of range, naming the field", async () => {
