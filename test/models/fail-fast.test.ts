@@ -12,6 +12,7 @@ import { createOpenAIProvider } from "../../src/models/openai.js";
 import { RetryError } from "../../src/models/errors.js";
 import { preflight } from "../../src/models/preflight.js";
 import { runCli } from "../helpers/cli.js";
+import { promptRequest } from "../helpers/gguf.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adder, openaiModel, writeArithmeticTask } from "../exec/helpers.js";
@@ -101,7 +102,7 @@ describe("errors that cannot succeed on retry", () => {
     live.resetStats();
     live.enqueue({ kind: "status", status, message });
     const provider = createOpenAIProvider(openaiModel("small", live.baseURL), { retry: { initialDelayMs: 1, maxDelayMs: 2 } });
-    const request = { model: openaiModel("small", live.baseURL), messages: [{ role: "user" as const, content: "What is 1 + 2?" }], role: "assistant" as const, isOutput: true, style: "number" as const, taskId: "t", item: { id: "q", question: "What is 1 + 2?" }, references: [], sampling: { temperature: 0, maxTokens: 8 }, sampleIndex: 0 };
+    const request = promptRequest(openaiModel("small", live.baseURL), "What is 1 + 2?", { temperature: 0, maxTokens: 8 });
     const err = await provider.generate(request).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(RetryError);
     expect((err as Error).message).toContain(`HTTP ${status}`);

@@ -11,6 +11,7 @@ import { openAIReplicas } from "../../src/models/openai.js";
 import { PoolSchema, type ModelSpec } from "../../src/models/spec.js";
 import { readJournal } from "../../src/runs/journal.js";
 import { runCli } from "../helpers/cli.js";
+import { promptRequest } from "../helpers/gguf.js";
 import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adder, FAN_IN, operands, writeArithmeticTask } from "../exec/helpers.js";
@@ -53,7 +54,8 @@ describe("spreading by load", () => {
     try {
       const model: ModelSpec = { id: "m", family: "f", params: 1e9, layers: 2, hidden: 8, endpoint: { kind: "openai", baseURL: a.baseURL, model: "m", concurrency: 1 }, endpoints: [{ kind: "openai", baseURL: a.baseURL, model: "m", concurrency: 1 }, { kind: "openai", baseURL: b.baseURL, model: "m", concurrency: 1 }] };
       const set = openAIReplicas(model);
-      const request = { model, messages: [{ role: "user" as const, content: "What is 2 + 2?" }], role: "assistant" as const, isOutput: true, style: "number" as const, taskId: "t", item: { id: "same-item", question: "What is 2 + 2?" }, references: [], sampling: { temperature: 0, maxTokens: 8 }, sampleIndex: 0 };
+      // One item: every call has the same item id.
+      const request = promptRequest(model, "What is 2 + 2?", { temperature: 0, maxTokens: 8 });
       await Promise.all([set.generate(request), set.generate({ ...request, sampleIndex: 1 })]);
       expect([a.chatRequests().length, b.chatRequests().length]).toEqual([1, 1]);
       // One at a time, the same item always goes home.
