@@ -13,6 +13,7 @@ import { Semaphore } from "./limiter.js";
 import { convertUsage, mapFinishReason, parseChatCompletion } from "./openai-response.js";
 import type { CallRequest, CallResult, Provider } from "./provider.js";
 import { withCircuitBreaker, type BreakerOptions } from "./breaker.js";
+import { tokenLimit } from "./reasoning.js";
 import { ReplicaSet, type Replica, type ReplicaOptions } from "./replicas.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.js";
 import { DEFAULT_ENDPOINT_CONCURRENCY, type ModelSpec } from "./spec.js";
@@ -145,7 +146,7 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
               model: endpoint.model,
               messages: request.messages,
               temperature: s.temperature,
-              ...(request.model.reasoning?.tokenLimitParam === "max_completion_tokens" ? { max_completion_tokens: s.maxTokens } : { max_tokens: s.maxTokens }),
+              ...tokenLimit(request.model.reasoning, s.maxTokens),
               ...(s.topP !== undefined ? { top_p: s.topP } : {}),
               ...(s.stop !== undefined ? { stop: s.stop } : {}),
               ...(s.seed !== undefined ? { seed: s.seed } : {}),

@@ -9,6 +9,7 @@
 import { APIError } from "openai";
 import { UserError } from "../errors.js";
 import { openAIClient, type OpenAIEndpoint, type OpenAIProviderOptions } from "./openai.js";
+import { tokenLimit } from "./reasoning.js";
 import type { ModelSpec } from "./spec.js";
 
 /** How long each check may take (per request). */
@@ -56,8 +57,7 @@ export async function checkEndpoint(model: ModelSpec, endpoint: OpenAIEndpoint, 
     if (!(err instanceof APIError && (err.status === 404 || err.status === 405 || err.status === 501))) return { ...base, ok: false, problem: answered(err) };
   }
   try {
-    const limit = model.reasoning?.tokenLimitParam === "max_completion_tokens" ? { max_completion_tokens: 1 } : { max_tokens: 1 };
-    await client.chat.completions.create({ model: endpoint.model, messages: [{ role: "user", content: "Reply with OK." }], ...limit });
+    await client.chat.completions.create({ model: endpoint.model, messages: [{ role: "user", content: "Reply with OK." }], ...tokenLimit(model.reasoning, 1) });
     return { ...base, ok: true };
   } catch (err) {
     return { ...base, ok: false, problem: answered(err) };

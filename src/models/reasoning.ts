@@ -27,6 +27,11 @@ export const ReasoningSchema = z
   .strict();
 export type ReasoningOptions = z.infer<typeof ReasoningSchema>;
 
+/** The request field limiting a call's generated tokens, as the model asks for it. */
+export function tokenLimit(options: Pick<ReasoningOptions, "tokenLimitParam"> | undefined, maxTokens: number): { max_tokens: number } | { max_completion_tokens: number } {
+  return options?.tokenLimitParam === "max_completion_tokens" ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens };
+}
+
 const DEFAULT_TAGS: readonly [string, string] = ["<think>", "</think>"];
 
 /** The answer and the reasoning of a text. */
