@@ -11,6 +11,7 @@
  */
 import { UserError } from "../errors.js";
 import { runGraph, type PreparedGraph } from "../exec/run.js";
+import { EndpointDownError } from "../models/errors.js";
 import type { ExecContext } from "../exec/context.js";
 import type { NodeTrace, Trace } from "../exec/types.js";
 import type { TaskItem } from "../tasks/types.js";
@@ -234,6 +235,7 @@ export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
       trace = await runGraph(g.graph, item, seed === ctx.seed ? ctx : { ...ctx, seed }, { grade: false, keepPrompts: false, signal: request.signal });
     } catch (err) {
       if (err instanceof UserError) throw new HttpError(500, err.code, `the server cannot run graph "${g.id}": ${err.message}`, { cause: err });
+      if (err instanceof EndpointDownError) throw new HttpError(503, err.code, `graph "${g.id}" cannot answer now: ${err.message}`, { cause: err });
       throw err;
     }
     const extra = servedTrace(trace, known, seed, ignoredSampling(req));

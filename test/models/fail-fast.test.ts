@@ -110,6 +110,36 @@ describe("errors that cannot succeed on retry", () => {
   });
 });
 
+describe("the circuit breaker", () => {
+  it("opens after failures with no success over the window, refuses calls without sending them, and closes after a successful trial", async () => {
+    const server = await startOpenAIServer({ models: ["small"], handler: () => ({ kind: "status", status: 503, message: "down" }) });
+    try {
+      let clock = 0;
+      const model = openaiModel("small", server.baseURL);
+      const provider = createOpenAIProvider(model, { retry: { maxRetries: 0 }, breaker: { threshold: 2, windowMs: 1000, retryAfterMs: 5000, now: () => clock } });
+      const call = () => provider.generate(promptRequest(model, "What is 1 + 2?", { temperature: 0, maxTokens: 8 })).then(() => "ok", (e: Error) => e.name);
+      expect(await call()).toBe("ProviderCallError");
+      clock = 500;
+      expect(await call()).toBe("ProviderCallError"); // two failures, but within the window
+      clock = 1500;
+      expect(await call()).toBe("EndpointDownError");
+      const sent = server.chatRequests().length;
+      expect(await call()).toBe("EndpointDownError");
+      expect(server.chatRequests()).toHaveLength(sent);
+      clock = 7000;
+      expect(await call()).toBe("EndpointDownError"); // the trial call fails: open again
+      expect(server.chatRequests()).toHaveLength(sent + 1);
+      server.setHandler(adder());
+      expect(await call()).toBe("EndpointDownError"); // still within retryAfter of the failed trial
+      clock = 12_500;
+      expect(await call()).toBe("ok");
+      expect(await call()).toBe("ok");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("an endpoint that dies mid-run", () => {
   it("stops the search cleanly: checkpoint, exit 1, the --resume command", async () => {
     const server = await startOpenAIServer({ models: ["small", "big"], handler: adder() });
