@@ -37,7 +37,7 @@ export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
     bindingPromise = undefined;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
-      throw new ProviderConfigError(`the embedded GGUF provider needs the optional package node-llama-cpp, which is not installed: ${INSTALL_HINT}`);
+      throw new ProviderConfigError(`the embedded GGUF provider needs the package node-llama-cpp, which is not installed; ${INSTALL_HINT}`);
     }
     throw new ProviderConfigError(`node-llama-cpp could not be loaded (${(err as Error).message}): ${INSTALL_HINT}`);
   });
