@@ -10,6 +10,8 @@ import { loadGraphFile } from "../graph/io.js";
 import type { Graph } from "../graph/index.js";
 import { endpointCapabilities } from "../models/capabilities.js";
 import { resolvePoolPath, type LoadedPool } from "../models/pool.js";
+import { recordedSampling, samplingForGraph, samplingFromFlags, type SamplingConfig, type SamplingFlags } from "../models/sampling.js";
+import { preflight } from "../models/preflight.js";
 import type { ModelSpec } from "../models/spec.js";
 import { checkPoolModules, resolvePool, resolveProviders, resolveTask } from "../resolve.js";
 import { checkStyle } from "../tasks/file.js";
@@ -18,15 +20,15 @@ import { SPLITS } from "../tasks/splits.js";
 import type { Task, TaskItem } from "../tasks/types.js";
 
 /** Options shared by `eval` and `run`. */
-export interface ExecOpts {
+export interface ExecOpts extends SamplingFlags {
   pool?: string;
   data?: string;
   seed?: number;
   concurrency?: number;
   /** commander gives `false` for `--no-cache`, a string for `--cache FILE`, `true` by default. */
   cache?: string | boolean;
-  temperature?: number;
-  maxTokens?: number;
+  /** commander: `--no-probe` gives false. */
+  probe?: boolean;
   json?: boolean;
 }
 
@@ -67,8 +69,40 @@ export function withAbsolutePaths(loaded: LoadedPool): ModelSpec[] {
   return loaded.pool.models.map((m) => (m.endpoint.kind === "gguf" || m.endpoint.kind === "module" ? { ...m, endpoint: { ...m.endpoint, path: resolvePoolPath(loaded, m.endpoint.path) } } : m));
 }
 
-/** An execution context for the CLI's options. */
-export function cliContext(task: Task, loaded: LoadedPool, opts: ExecOpts, cache: ResponseCache | null): ExecContext {
+/**
+ * The sampling to run graphs with: what they were searched with (`meta.sampling`), flags laid over
+ * it, with a warning for each recorded value a flag changes. Graphs recording different settings
+ * cannot share one run unless the flags set every differing field.
+ */
+export function graphSampling(graphs: readonly { file: string; graph: Graph }[], opts: SamplingFlags, warn: (line: string) => void): SamplingConfig | undefined {
+  const runs = graphs.map(({ file, graph }) => ({ file, ...samplingForGraph(recordedSampling(graph.meta, file), opts) }));
+  const first = runs[0];
+  if (!first) return undefined;
+  const differing = runs.find((r) => JSON.stringify(r.sampling) !== JSON.stringify(first.sampling));
+  if (differing) {
+    throw new UserError(`${first.file} and ${differing.file} were searched with different sampling (${JSON.stringify(first.sampling)} and ${JSON.stringify(differing.sampling)}): run them separately, or set the differing values with --temperature, --top-p, --max-tokens or --stop`, {
+      code: "sampling_conflict",
+      source: differing.file,
+    });
+  }
+  for (const r of runs) for (const o of r.overridden) warn(`warning: ${r.file} was searched with other sampling; ${o} overrides it, so results may differ from the search's`);
+  return Object.keys(first.sampling).length > 0 ? first.sampling : undefined;
+}
+
+/** Check that the endpoints of `models` answer before anything is spent, unless `--no-probe`; dead replicas are warned about. */
+export async function probeEndpoints(models: readonly ModelSpec[], opts: { probe?: boolean }, warn: (line: string) => void, label?: (m: ModelSpec) => string): Promise<void> {
+  if (opts.probe === false) return;
+  for (const w of await preflight(models, { label })) warn(`warning: ${w}`);
+}
+
+/** The pool models a graph uses. */
+export function graphModels(graphs: readonly Graph[], loaded: LoadedPool): ModelSpec[] {
+  const ids = new Set(graphs.flatMap((g) => g.nodes.map((n) => n.model)));
+  return loaded.pool.models.filter((m) => ids.has(m.id));
+}
+
+/** An execution context for the CLI's options; `sampling` defaults to the flags' settings alone. */
+export function cliContext(task: Task, loaded: LoadedPool, opts: ExecOpts, cache: ResponseCache | null, sampling: SamplingConfig | undefined = samplingFromFlags(opts)): ExecContext {
   return createExecContext({
     task,
     models: withAbsolutePaths(loaded),
@@ -76,7 +110,7 @@ export function cliContext(task: Task, loaded: LoadedPool, opts: ExecOpts, cache
     cache,
     concurrency: opts.concurrency,
     seed: opts.seed ?? 0,
-    sampling: { ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) },
+    sampling,
   });
 }
 

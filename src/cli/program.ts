@@ -66,15 +66,19 @@ export function buildProgram(io: Io): Command {
       .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
       .option("--cache <file>", "response cache file for real models (default .tts-graph/cache.sqlite)")
       .option("--no-cache", "call the models even when a response is cached, and store nothing")
+      .option("--no-probe", "skip the check, before anything runs, that every endpoint answers")
       .option("--json", "print one JSON document on stdout");
 
+  /** Sampling of every model call; pool models' own `sampling` settings win over these. */
+  const samplingOptions = (cmd: Command): Command =>
+    cmd
+      .option("--temperature <t>", "sampling temperature of every call (default 0.7, or what the graph was searched with)", numberArg("--temperature"))
+      .option("--top-p <p>", "nucleus sampling: keep the tokens of this top probability mass (default: the server's)", numberArg("--top-p"))
+      .option("--max-tokens <n>", "most tokens generated per call (default 1024, or what the graph was searched with)", intArg("--max-tokens"))
+      .option("--stop <text>", "end generation at this string (repeat for up to 4)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+
   const execOptions = (cmd: Command): Command =>
-    callOptions(
-      cmd
-        .option("--seed <n>", "seed of the sampling seeds sent to servers (and of a simulated task's world); splits do not move with it", intArg("--seed"), 0)
-        .option("--temperature <t>", "sampling temperature of every call (default 0.7)", numberArg("--temperature"))
-        .option("--max-tokens <n>", "most tokens generated per call (default 1024)", intArg("--max-tokens")),
-    );
+    callOptions(samplingOptions(cmd.option("--seed <n>", "seed of the sampling seeds sent to servers (and of a simulated task's world); splits do not move with it", intArg("--seed"), 0)));
 
   execOptions(
     program
@@ -161,7 +165,7 @@ export function buildProgram(io: Io): Command {
 
   const searchOptions = (cmd: Command): Command =>
     callOptions(
-      cmd
+      samplingOptions(cmd)
         .option("--config <file>", "search config file (YAML or JSON); flags override it")
         .option("--task <task>", "task: sim:math (default), sim:mmlu, sim:humaneval, sim:PROFILE.json, a built-in task or a JSONL file")
         .option("--pool <pool>", "pool file or built-in pool (default sim:llama)")

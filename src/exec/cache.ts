@@ -46,7 +46,8 @@ export function cacheKey(request: CallRequest): string {
     endpointIdentity(request.model),
     request.model.id,
     request.messages.map((m) => [m.role, m.content]),
-    { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null },
+    // Stop strings join the key only when set, so keys of calls without them stay what they were.
+    s.stop !== undefined ? { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null, stop: s.stop } : { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null },
     request.sampleIndex,
   ]);
   return createHash("sha256").update(body).digest("hex");
@@ -54,6 +55,7 @@ export function cacheKey(request: CallRequest): string {
 
 const StoredSchema = z.object({
   text: z.string(),
+  reasoning: z.string().optional(),
   finishReason: z.enum(["stop", "length", "content_filter", "other"]),
   rawFinishReason: z.string().optional(),
   promptTokens: z.number().nullable(),
@@ -133,6 +135,7 @@ export class ResponseCache {
     const v = r.data;
     return {
       text: v.text,
+      ...(v.reasoning !== undefined ? { reasoning: v.reasoning } : {}),
       finishReason: v.finishReason,
       rawFinishReason: v.rawFinishReason,
       usage: { promptTokens: v.promptTokens ?? undefined, completionTokens: v.completionTokens ?? undefined },
@@ -145,6 +148,7 @@ export class ResponseCache {
   put(key: string, model: string, result: CallResult): void {
     const value: z.input<typeof StoredSchema> = {
       text: result.text,
+      ...(result.reasoning ? { reasoning: result.reasoning } : {}),
       finishReason: result.finishReason,
       ...(result.rawFinishReason !== undefined ? { rawFinishReason: result.rawFinishReason } : {}),
       promptTokens: result.usage.promptTokens ?? null,

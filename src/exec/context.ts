@@ -9,16 +9,32 @@ import type { TaskTokens } from "../cost/tokens.js";
 import { endpointCapabilities } from "../models/capabilities.js";
 import { Semaphore } from "../models/limiter.js";
 import type { Provider, ProviderResolver, SamplingParams } from "../models/provider.js";
-import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
+import { baseSampling, type SamplingConfig } from "../models/sampling.js";
+import { DEFAULT_ENDPOINT_CONCURRENCY, toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
 import type { Task } from "../tasks/types.js";
 import type { ResponseCache } from "./cache.js";
-import { withCache, withConcurrency, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
+import { withCache, withConcurrency, withReasoning, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
 
 /** Sampling settings shared by every node; the seed of each call is derived from the run seed and its sample index. */
 export type BaseSampling = Omit<SamplingParams, "seed">;
 
-export const DEFAULT_SAMPLING: BaseSampling = { temperature: 0.7, maxTokens: 1024 };
+export { DEFAULT_SAMPLING } from "../models/sampling.js";
+/** Calls in flight when nothing says otherwise and the pool has no OpenAI-compatible endpoint (the simulator, GGUF files). */
 export const DEFAULT_CONCURRENCY = 8;
+/** Cap on the default for pools of servers: beyond it, more calls in flight only queue at the servers. */
+export const MAX_DEFAULT_CONCURRENCY = 256;
+
+/**
+ * The default limit of calls in flight for a pool: with OpenAI-compatible endpoints, as many as
+ * their own limits let through together (each replica counted), so a pool of vLLM servers is kept
+ * busy; else {@link DEFAULT_CONCURRENCY}.
+ */
+export function defaultConcurrency(models: readonly ModelSpec[]): number {
+  let total = 0;
+  for (const m of models) for (const e of m.endpoints ?? [m.endpoint]) if (e.kind === "openai") total += e.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY;
+  return total === 0 ? DEFAULT_CONCURRENCY : Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(DEFAULT_CONCURRENCY, total));
+}
+
 export interface ExecContextOptions {
   task: Task;
   /** The pool's models. */
@@ -33,7 +49,8 @@ export interface ExecContextOptions {
   concurrency?: number | undefined;
   /** Run seed: the sampling seed of every call derives from it. */
   seed?: number | undefined;
-  sampling?: Partial<BaseSampling> | undefined;
+  /** The run's sampling section (per-role settings included); each pool model's own settings are laid over it per call. */
+  sampling?: SamplingConfig | undefined;
   /** Token constants for budget units (default: the task's). */
   tokens?: TaskTokens | undefined;
   /** Extra middleware, outermost first, applied outside the built-in ones. */
@@ -48,7 +65,10 @@ export interface ExecContext {
   readonly costModels: ReadonlyMap<string, CostModel>;
   /** Providers with the context's middleware applied, one per model (memoized). */
   readonly provider: (model: ModelSpec) => Provider;
+  /** The run-level settings every call starts from. */
   readonly sampling: BaseSampling;
+  /** Per-role settings laid over {@link sampling}. */
+  readonly samplingRoles: SamplingConfig["roles"];
   readonly seed: number;
   readonly concurrency: number;
   /** FLOPs of one budget unit (for mean units). */
@@ -73,7 +93,7 @@ export interface ExecContext {
 export function createExecContext(options: ExecContextOptions): ExecContext {
   const models = new Map(options.models.map((m) => [m.id, m]));
   const costModels = new Map(options.models.map((m) => [m.id, toCostModel(m)]));
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = options.concurrency ?? defaultConcurrency(options.models);
   const limiter = new Semaphore(concurrency);
   const cache = options.cache ?? null;
   const cachedKinds = options.cachedKinds ? new Set(options.cachedKinds) : undefined;
@@ -82,7 +102,7 @@ export function createExecContext(options: ExecContextOptions): ExecContext {
   const provider = (model: ModelSpec): Provider => {
     let p = wrapped.get(model.id);
     if (!p) {
-      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate()];
+      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate(), withReasoning()];
       if (cache && cached(model)) chain.push(withCache(cache));
       chain.push(withConcurrency(limiter));
       p = wrapProvider(options.providers(model), ...chain);
@@ -96,7 +116,8 @@ export function createExecContext(options: ExecContextOptions): ExecContext {
     models,
     costModels,
     provider,
-    sampling: { ...DEFAULT_SAMPLING, ...options.sampling },
+    sampling: baseSampling(options.sampling),
+    samplingRoles: options.sampling?.roles,
     seed: options.seed ?? 0,
     concurrency,
     unitFlops: unitFlopsFor({ models: costModels, tokens }),

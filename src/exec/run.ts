@@ -10,8 +10,9 @@ import { TtsGraphError, UserError } from "../errors.js";
 import { canonicalOrder, graphHash } from "../graph/canonical.js";
 import type { Graph, GraphNode } from "../graph/schema.js";
 import { adjacency, reachesOutput, topologicalOrder } from "../graph/topology.js";
-import { RetryError } from "../models/errors.js";
+import { EndpointDownError, RetryError } from "../models/errors.js";
 import type { CallRequest, ChatMessage } from "../models/provider.js";
+import { callSampling } from "../models/sampling.js";
 import type { ModelSpec } from "../models/spec.js";
 import { renderPrompt } from "../tasks/prompts.js";
 import type { Reference, TaskItem } from "../tasks/types.js";
@@ -134,6 +135,7 @@ function nodeTrace(c: { node: GraphNode; isOutput: boolean; sampleIndex: number;
     sampleIndex: c.sampleIndex,
     startMs: c.startMs,
     text: o.text,
+    reasoning: o.reasoning,
     answer: o.answer,
     promptTokens: o.promptTokens,
     completionTokens: o.completionTokens,
@@ -157,7 +159,7 @@ function errorInfo(err: unknown): { code: string; message: string } {
 
 /**
  * Run a graph on one item and grade the output. Throws only for user errors (bad graph, missing API
- * key); a failed call makes the trace errored.
+ * key) and for a model whose endpoint is down; a failed call makes the trace errored.
  *
  * A node's sample index counts the nodes before it with the same model and the same rendered
  * messages, in the order (level, canonical rank). The order depends only on the graph's structure,
@@ -191,7 +193,6 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   const fullText = new Array<string | undefined>(count);
   const samples = new SampleCounter();
   const sampleBase = options.sampleBase ?? 0;
-  const outputSampling = options.output?.sampling ? { ...ctx.sampling, ...options.output.sampling } : ctx.sampling;
   let failed: { node: string; code: string; message: string } | undefined;
 
   for (const level of g.levels) {
@@ -213,7 +214,8 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const request: CallRequest = {
         model: g.specs[i]!,
         messages,
-        sampling: { ...(isOutput ? outputSampling : ctx.sampling), seed: samplingSeed(ctx.seed, sampleIndex) },
+        // A served request's own sampling replaces the run's for the output node only.
+        sampling: { ...callSampling(ctx.sampling, ctx.samplingRoles, node.role, g.specs[i]!), ...(isOutput ? options.output?.sampling : undefined), seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
         metadata: { role: node.role, isOutput, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references },
@@ -236,6 +238,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
           fullText[c.i] = r.text;
           return nodeTrace(c, prompt, {
             text: keepText || c.isOutput ? r.text : "",
+            reasoning: keepText ? r.reasoning : undefined,
             answer: task.extract(r.text, item),
             promptTokens,
             completionTokens,
@@ -251,9 +254,11 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
             warnings: r.warnings,
           });
         } catch (err) {
-          if (err instanceof UserError) throw err;
+          // A model whose endpoint is down stops the run: the items left are not errored, they are not run.
+          if (err instanceof UserError || err instanceof EndpointDownError) throw err;
           return nodeTrace(c, prompt, {
             text: "",
+            reasoning: undefined,
             answer: null,
             promptTokens: 0,
             completionTokens: 0,

@@ -12,6 +12,8 @@ export interface NodeTrace {
   /** The rendered prompt, exactly as sent. */
   prompt: ChatMessage[];
   text: string;
+  /** A reasoning model's chain of thought, split off `text` (kept with the text; never shown to successors or the grader). */
+  reasoning?: string | undefined;
   /** Answer extracted by the task, or null. */
   answer: string | null;
   promptTokens: number;

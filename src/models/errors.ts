@@ -53,6 +53,21 @@ export class RetryError extends TtsGraphError {
   }
 }
 
+/**
+ * A model's endpoint keeps failing after retries (see `breaker.ts`): the run stops instead of
+ * counting every remaining item as errored. Not a user error (exit 1): the run can be resumed.
+ */
+export class EndpointDownError extends TtsGraphError {
+  constructor(
+    message: string,
+    readonly model: string,
+    cause?: unknown,
+  ) {
+    super("endpoint_down", message, { cause });
+    this.name = "EndpointDownError";
+  }
+}
+
 /** A provider cannot be set up (missing API key, missing optional package, bad endpoint). */
 export class ProviderConfigError extends UserError {
   constructor(message: string, source?: string, issues?: Issue[]) {

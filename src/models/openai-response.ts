@@ -23,6 +23,9 @@ export const ChatCompletionSchema = z
             message: z
               .object({
                 content: z.string({ error: (i) => (i.input === null || i.input === undefined ? "the message has no content" : "the message content is not a string") }),
+                /** Reasoning split off by the server's reasoning parser (vLLM, SGLang, DeepSeek: `reasoning_content`; some: `reasoning`). */
+                reasoning_content: z.string().nullish(),
+                reasoning: z.string().nullish(),
               })
               .loose(),
             finish_reason: z.string().nullish(),

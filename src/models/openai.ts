@@ -12,8 +12,11 @@ import { ProviderCallError, ProviderConfigError } from "./errors.js";
 import { Semaphore } from "./limiter.js";
 import { ChatChunkSchema, convertUsage, mapFinishReason, parseChatCompletion, type ChatCompletion } from "./openai-response.js";
 import type { CallRequest, CallResult, Provider } from "./provider.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
-import type { ModelSpec } from "./spec.js";
+import { withCircuitBreaker, type BreakerOptions } from "./breaker.js";
+import { tokenLimit } from "./reasoning.js";
+import { ReplicaSet, type Replica, type ReplicaOptions } from "./replicas.js";
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.js";
+import { DEFAULT_ENDPOINT_CONCURRENCY, type ModelSpec } from "./spec.js";
 
 export type OpenAIEndpoint = Extract<ModelSpec["endpoint"], { kind: "openai" }>;
 
@@ -28,10 +31,14 @@ export interface OpenAIProviderOptions {
   concurrency?: number | undefined;
   /** Injected `fetch`, e.g. to route through a proxy. */
   fetch?: typeof fetch | undefined;
+  /** Cool-downs of failed replicas. */
+  replicas?: ReplicaOptions | undefined;
+  /** When a model's endpoint is taken to be down. */
+  breaker?: BreakerOptions | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
-export const DEFAULT_ENDPOINT_CONCURRENCY = 8;
+export { DEFAULT_ENDPOINT_CONCURRENCY };
 /** Sent as the key to servers that need none; the variable named by `apiKeyEnv` overrides it. */
 const PLACEHOLDER_KEY = "no-key";
 
@@ -85,6 +92,9 @@ function snippet(text: string, n = 200): string {
   return t.length > n ? `${t.slice(0, n)}...` : t;
 }
 
+/** What servers say when a prompt (plus the token limit) is over the model's context. */
+const CONTEXT_OVERFLOW = /context length|context window|maximum context|exceeds the (available )?context|too many tokens|prompt is too long/i;
+
 /** Turn whatever the client threw into a ProviderCallError with retryability decided. */
 function mapError(err: unknown, url: string, modelId: string, timedOut: boolean, timeoutMs: number): ProviderCallError {
   if (err instanceof ProviderCallError) return err;
@@ -96,9 +106,12 @@ function mapError(err: unknown, url: string, modelId: string, timedOut: boolean,
   }
   if (err instanceof APIError && err.status !== undefined) {
     const hint = err.status === 401 ? " (check the API key: set the variable named by the endpoint's apiKeyEnv, default OPENAI_API_KEY)" : err.status === 404 ? " (check the endpoint's baseURL and model name)" : "";
+    // Some servers answer a prompt over the context with a 5xx: it fails the same way on every retry.
+    const deterministic = err.status >= 500 && CONTEXT_OVERFLOW.test(`${err.message} ${bodyText(err) ?? ""}`);
     return new ProviderCallError(`${modelId}: ${url} answered HTTP ${err.status}: ${snippet(err.message)}${hint}`, {
       url,
       status: err.status,
+      ...(deterministic ? { isRetryable: false, code: "context_overflow" } : {}),
       ...(bodyText(err) !== undefined ? { responseBody: bodyText(err)! } : {}),
       ...(retryAfterMs(err.headers) !== undefined ? { retryAfterMs: retryAfterMs(err.headers)! } : {}),
       cause: err,
@@ -116,8 +129,9 @@ function chatParams(endpoint: OpenAIEndpoint, request: CallRequest): OpenAI.Chat
     model: endpoint.model,
     messages: request.messages,
     temperature: s.temperature,
-    max_tokens: s.maxTokens,
+    ...tokenLimit(request.model.reasoning, s.maxTokens),
     ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+    ...(s.stop !== undefined ? { stop: s.stop } : {}),
     ...(s.seed !== undefined ? { seed: s.seed } : {}),
     ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
   };
@@ -211,8 +225,10 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
           });
         }
         const choice = parsed.value.choices[0]!;
+        const reasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? undefined;
         return {
           text: choice.message.content,
+          ...(reasoning ? { reasoning } : {}),
           finishReason: mapFinishReason(choice.finish_reason),
           rawFinishReason: choice.finish_reason ?? undefined,
           usage: convertUsage(parsed.value.usage),
@@ -229,8 +245,23 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
   };
 }
 
+/** The replicas of a pool model whose endpoints are OpenAI-compatible, each with its client and its limit. */
+export function openAIReplicas(model: ModelSpec, options: OpenAIProviderOptions = {}): ReplicaSet {
+  const endpoints = model.endpoints ?? [model.endpoint];
+  const replicas = endpoints.map((endpoint, index): Replica => {
+    if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);
+    const client = openAIClient(model.id, endpoint, options);
+    const timeoutMs = endpoint.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = new Semaphore(endpoint.concurrency ?? options.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY);
+    return { index, url: endpoint.baseURL, limit, attempt: singleAttempt(model.id, endpoint, client, timeoutMs) };
+  });
+  return new ReplicaSet(model.id, replicas, options.replicas);
+}
+
 /**
- * A provider for a pool model whose endpoint is OpenAI-compatible.
+ * A provider for a pool model whose endpoint (or replicas) is OpenAI-compatible: each attempt goes
+ * to one replica within its limit, failed attempts are retried (on another replica when one is
+ * healthy), and calls that keep failing after their retries open the model's circuit breaker.
  *
  * @example
  * ```ts
@@ -243,17 +274,11 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
  * ```
  */
 export function createOpenAIProvider(model: ModelSpec, options: OpenAIProviderOptions = {}): Provider {
-  const endpoint = model.endpoint;
-  if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);
-  const client = openAIClient(model.id, endpoint, options);
-  const timeoutMs = endpoint.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const limit = new Semaphore(endpoint.concurrency ?? options.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY);
-  const attempt = singleAttempt(model.id, endpoint, client, timeoutMs);
-  const limited: Provider = {
-    specificationVersion: "v1",
-    provider: attempt.provider,
-    streams: true,
-    generate: (request) => limit.run(() => attempt.generate(request), request.signal),
-  };
-  return withRetry(limited, { ...options.retry, ...(endpoint.maxRetries !== undefined ? { maxRetries: endpoint.maxRetries } : {}) });
+  const set = openAIReplicas(model, options);
+  const routed: Provider = { specificationVersion: "v1", provider: "openai-compatible", streams: true, generate: (request) => set.generate(request) };
+  const maxRetries = model.endpoint.kind === "openai" ? model.endpoint.maxRetries : undefined;
+  // A failed replica is left for another on the retry, so a model with replicas retries at least once per replica.
+  const retries = { ...options.retry, ...(maxRetries !== undefined ? { maxRetries } : {}) };
+  if (set.replicas.length > 1) retries.maxRetries = Math.max(retries.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries, set.replicas.length);
+  return withCircuitBreaker(withRetry(routed, retries), model.id, options.breaker);
 }

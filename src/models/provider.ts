@@ -13,6 +13,8 @@ export interface SamplingParams {
   temperature: number;
   maxTokens: number;
   topP?: number | undefined;
+  /** Strings that end generation (left out of the text). */
+  stop?: string[] | undefined;
   /** Sent to servers that support seeded sampling; derived from the run seed and the sample index. */
   seed?: number | undefined;
 }
@@ -70,7 +72,10 @@ export interface Usage {
 }
 
 export interface CallResult {
+  /** The answer: the generated text without any reasoning. */
   text: string;
+  /** A reasoning model's chain of thought, split off the text (its tokens are in the usage). */
+  reasoning?: string | undefined;
   finishReason: FinishReason;
   /** The server's own finish reason string. */
   rawFinishReason?: string | undefined;

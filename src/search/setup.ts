@@ -113,6 +113,7 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
     cache: config.cache ? parts.cache : null,
     concurrency: config.concurrency,
     seed: config.seed,
+    sampling: config.sampling,
   });
   return {
     space,

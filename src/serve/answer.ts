@@ -14,6 +14,7 @@ import { randomInt } from "node:crypto";
 import { UserError } from "../errors.js";
 import type { BaseSampling, ExecContext } from "../exec/context.js";
 import { runGraph, type PreparedGraph } from "../exec/run.js";
+import { EndpointDownError } from "../models/errors.js";
 import type { NodeTrace, Trace } from "../exec/types.js";
 import type { TaskItem } from "../tasks/types.js";
 import { streamKey } from "../util/rng.js";
@@ -78,6 +79,7 @@ export async function answer(g: ServedGraph, ask: Ask): Promise<Answered> {
     });
   } catch (err) {
     if (err instanceof UserError) throw new HttpError(500, err.code, `the server cannot run graph "${g.id}": ${err.message}`, { cause: err });
+    if (err instanceof EndpointDownError) throw new HttpError(503, err.code, `graph "${g.id}" cannot answer now: ${err.message}`, { cause: err });
     throw err;
   }
   // A run cut short by the client or by shutdown is answered as such, not as a failed node.

@@ -40,6 +40,8 @@ export type Behaviour =
   | {
       kind: "answer";
       text?: string | ((req: RecordedRequest) => string);
+      /** Sent as `message.reasoning_content` (as vLLM's reasoning parsers do); its words count as completion tokens. */
+      reasoning?: string;
       usage?: boolean | { prompt_tokens: number; completion_tokens: number };
       finishReason?: string | null;
       /** Delay before the response starts. */
@@ -199,12 +201,13 @@ export async function startOpenAIServer(options: TestServerOptions = {}): Promis
     }
     const text = typeof behaviour.text === "function" ? behaviour.text(rec) : (behaviour.text ?? `echo: ${lastUserMessage(body)}`);
     const promptTokens = (body.messages ?? []).reduce((s, m) => s + wordCount(m.content), 0);
+    const generated = wordCount(text) + wordCount(behaviour.reasoning ?? "");
     const usage =
       behaviour.usage === false
         ? undefined
         : typeof behaviour.usage === "object"
           ? { ...behaviour.usage, total_tokens: behaviour.usage.prompt_tokens + behaviour.usage.completion_tokens }
-          : { prompt_tokens: promptTokens, completion_tokens: wordCount(text) * n, total_tokens: promptTokens + wordCount(text) * n };
+          : { prompt_tokens: promptTokens, completion_tokens: generated * n, total_tokens: promptTokens + generated * n };
     const finish = behaviour.finishReason === undefined ? "stop" : behaviour.finishReason;
 
     if (body.stream) {
@@ -233,7 +236,7 @@ export async function startOpenAIServer(options: TestServerOptions = {}): Promis
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: Array.from({ length: n }, (_, index) => ({ index, message: { role: "assistant", content: text }, finish_reason: finish })),
+      choices: Array.from({ length: n }, (_, index) => ({ index, message: { role: "assistant", content: text, ...(behaviour.reasoning !== undefined ? { reasoning_content: behaviour.reasoning } : {}) }, finish_reason: finish })),
       ...(usage ? { usage } : {}),
     };
     if (!behaviour.bodyDelayMs) {

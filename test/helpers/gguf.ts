@@ -4,13 +4,15 @@ import type { CallMetadata, CallRequest } from "../../src/models/provider.js";
 
 /**
  * Why the embedded provider cannot run here, or null when it can. The reason is printed, so a
- * skipped suite says why it was skipped.
+ * skipped suite says why it was skipped. With TTS_GRAPH_GGUF_REQUIRED set (CI, which installs the
+ * engine with `npm run gguf:install`) a missing engine is an error instead.
  */
 export async function llamaMissing(what: string): Promise<string | null> {
   const missing = await loadNodeLlamaCpp().then(
     () => null,
     (err: Error) => err.message,
   );
+  if (missing && process.env.TTS_GRAPH_GGUF_REQUIRED) throw new Error(`${what} needs the embedded GGUF engine (TTS_GRAPH_GGUF_REQUIRED is set): ${missing}`);
   if (missing) console.warn(`skipping ${what}: ${missing}`);
   return missing;
 }

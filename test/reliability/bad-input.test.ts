@@ -16,7 +16,11 @@ function file(name: string, text: string): string {
   return path;
 }
 
-/** Models behind an address nothing listens on: every case here must fail before any call. */
+/**
+ * Models behind an address nothing listens on: every case here must fail before any call. The
+ * searches skip the endpoint probe (`--no-probe`), which would otherwise report the dead address
+ * first; test/models/fail-fast.test.ts covers it.
+ */
 const POOL = file(
   "pool.json",
   JSON.stringify({
@@ -32,7 +36,7 @@ let runs = 0;
 /** `tts-graph search` on the arith task with the pool above, into a fresh output folder. */
 async function search(args: string[]): Promise<{ r: CliResult; out: string }> {
   const out = join(dir, `run-${runs++}`);
-  const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--evals", "120", ...args, "--out", out], { cwd: dir });
+  const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--evals", "120", "--no-probe", ...args, "--out", out], { cwd: dir });
   return { r, out };
 }
 
@@ -192,7 +196,7 @@ describe("names and numbers", () => {
 
   it("an output folder that cannot be created: names --out and the reason", async () => {
     const blocker = file("a-file", "not a folder");
-    const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--out", join(blocker, "run")], { cwd: dir });
+    const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--no-probe", "--out", join(blocker, "run")], { cwd: dir });
     expectUserError(r, /--out|a-file\/run/, /not a directory|ENOTDIR/);
     expect(existsSync(join(blocker, "run"))).toBe(false);
   });

@@ -10,7 +10,7 @@ import { checkOverlap, itemsOfSplit, searchIds, type SplitOrAll } from "../../ta
 import type { Task } from "../../tasks/types.js";
 import { readRun, RUN_FILES } from "../../runs/dir.js";
 import type { SearchConfig } from "../../search/config.js";
-import { cliContext, loadGraphForPool, openCache, poolForRun, type ExecOpts } from "../exec-setup.js";
+import { cliContext, graphModels, graphSampling, loadGraphForPool, openCache, poolForRun, probeEndpoints, type ExecOpts } from "../exec-setup.js";
 import { ExitError } from "../exit.js";
 import { emit, type Io } from "../output.js";
 
@@ -116,10 +116,11 @@ export async function evalCommand(arg: string, opts: EvalOpts, io: Io): Promise<
     : 0;
   if (overlap > 0) io.stderr(`warning: ${overlap} of the ${items.length} items were used by the search in ${run!.dir}: their score is not a held-out estimate\n`);
   const scope: EvalScope = { file: source.graphFile, task: task.id, split: opts.split, run: run?.dir ?? null, overlap };
+  await probeEndpoints(graphModels([graph], loaded), opts, (line) => io.stderr(line + "\n"));
   const cache = openCache(loaded, opts.cache);
   let result: EvalResult;
   try {
-    const ctx = cliContext(task, loaded, opts, cache);
+    const ctx = cliContext(task, loaded, opts, cache, graphSampling([{ file: source.graphFile, graph }], opts, (line) => io.stderr(line + "\n")));
     result = await evaluate(graph, items, ctx, { onProgress: progressPrinter(io, items.length), keepPrompts: opts.traces !== undefined });
   } finally {
     cache?.close();

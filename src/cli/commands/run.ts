@@ -2,7 +2,7 @@
 import { UserError } from "../../errors.js";
 import { prepareGraph, runGraph } from "../../exec/run.js";
 import type { TaskItem } from "../../tasks/types.js";
-import { cliContext, findItem, loadGraphForPool, openCache, poolForRun, taskFor, type RunOpts } from "../exec-setup.js";
+import { cliContext, findItem, graphModels, graphSampling, loadGraphForPool, openCache, poolForRun, probeEndpoints, taskFor, type RunOpts } from "../exec-setup.js";
 import { ExitError } from "../exit.js";
 import { emit, table, type Io } from "../output.js";
 
@@ -14,11 +14,12 @@ export async function runCommand(file: string, question: string, opts: RunOpts, 
   // A question naming one of the task's items (by id or by its text) is asked as that item and graded.
   const known = opts.task !== undefined ? findItem(task, question) : undefined;
   const item: TaskItem = known ?? { id: "question", question, answer: "" };
+  await probeEndpoints(graphModels([graph], loaded), opts, (line) => io.stderr(line + "\n"));
   const cache = openCache(loaded, opts.cache);
   let trace;
   let unitFlops: number;
   try {
-    const ctx = cliContext(task, loaded, opts, cache);
+    const ctx = cliContext(task, loaded, opts, cache, graphSampling([{ file, graph }], opts, (line) => io.stderr(line + "\n")));
     unitFlops = ctx.unitFlops;
     trace = await runGraph(prepareGraph(graph, ctx), item, ctx, { grade: known !== undefined });
   } finally {

@@ -12,6 +12,7 @@ import { UserError } from "../../errors.js";
 import type { ResponseCache } from "../../exec/cache.js";
 import { toMermaid } from "../../graph/render.js";
 import type { LoadedPool } from "../../models/pool.js";
+import type { ModelSpec } from "../../models/spec.js";
 import { absoluteSpec, resolveProviders, resolveTask } from "../../resolve.js";
 import { acquireLock, configDifferences, createRunDir, describeDifferences, discardNewRun, readRun } from "../../runs/dir.js";
 import { journalEvaluations, type JournalRead } from "../../runs/journal.js";
@@ -22,14 +23,16 @@ import { loadSearchConfig, parseSearchConfig, type SearchConfig } from "../../se
 import { replayMemo, type ReplayMemo } from "../../search/events.js";
 import { newRunStats, runSearch, type SearchResult, type SearchSetup } from "../../search/harness.js";
 import { objectiveFromName } from "../../search/objective.js";
-import { buildSearch, type ResolvedParts } from "../../search/setup.js";
+import { agentModel, buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
+import { agentUnusable } from "../../report/extract.js";
 import { ProgressLine } from "../progress.js";
-import { withAbsolutePaths, openCache, poolFor } from "../exec-setup.js";
+import { mergeSamplingConfig, type SamplingFlags } from "../../models/sampling.js";
+import { withAbsolutePaths, openCache, poolFor, probeEndpoints } from "../exec-setup.js";
 
 /** Flags shared by `search` and `compare`. */
-export interface SearchFlags {
+export interface SearchFlags extends SamplingFlags {
   config?: string;
   task?: string;
   pool?: string;
@@ -55,6 +58,8 @@ export interface SearchFlags {
   concurrency?: number;
   /** commander: `--no-cache` gives false, `--cache FILE` a string. */
   cache?: string | boolean;
+  /** commander: `--no-probe` gives false. */
+  probe?: boolean;
   json?: boolean;
 }
 
@@ -88,6 +93,8 @@ export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig
   set("data", opts.data);
   set("concurrency", opts.concurrency);
   if (opts.cache === false) raw.cache = false;
+  const sampling = mergeSamplingConfig(file.sampling, opts);
+  if (sampling) raw.sampling = sampling;
   if (opts.objective !== undefined || opts.latencyLimit !== undefined) {
     const o = objectiveFromName(opts.objective ?? (opts.latencyLimit !== undefined ? "latency" : "accuracy"));
     raw.objective = o.kind === "latency" && opts.latencyLimit !== undefined ? { ...o, limitMs: opts.latencyLimit } : o;
@@ -112,6 +119,15 @@ export function resolveParts(config: SearchConfig, cacheOpt?: string | boolean):
   return { task, pool, providers: resolveProviders(pool, { dataDir: config.data, task }), cache };
 }
 
+/** Check that every endpoint the search will call answers (pool models and the agent), before anything is spent. */
+export async function probeSearch(config: SearchConfig, parts: ResolvedParts, opts: SearchFlags, io: Io): Promise<void> {
+  const agent = agentModel(config, parts.pool);
+  const models = parts.pool.pool.models.filter((m) => config.space.models === undefined || config.space.models.includes(m.id) || m.id === agent?.id);
+  const all = agent && !models.some((m) => m.id === agent.id) ? [...models, agent] : models;
+  const label = (m: ModelSpec) => (m.id !== agent?.id ? `model ${m.id}` : config.agentUrl ? `the agent (--agent ${m.id} --agent-url ${config.agentUrl})` : `the agent, model ${m.id}`);
+  await probeEndpoints(all, opts, (line) => io.stderr(line + "\n"), label);
+}
+
 /** Simulated models answer only simulated tasks; say so before anything runs. */
 export function checkPoolForTask(config: SearchConfig): void {
   if (config.task.startsWith("sim:") || !config.pool.startsWith("sim:")) return;
@@ -128,7 +144,7 @@ export function defaultOutDir(config: SearchConfig): string {
 
 const pct = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a");
 
-function summary(result: SearchResult, out: string, truth: { accuracy: number; stderr: number } | undefined, report: { html: string; markdown: string } | undefined): string {
+function summary(result: SearchResult, out: string, truth: { accuracy: number; stderr: number } | undefined, report: { html: string; markdown: string } | undefined, agent: string): string {
   const b = result.best;
   const v = b.validation;
   const c = result.cost;
@@ -147,6 +163,8 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
     `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} updates rejected by validation, ${c.agent.fallbacks} fallbacks to the rule agent`,
     `chosen: ${result.selectionRule}`,
   ];
+  const unusable = agentUnusable(c.agent, agent);
+  if (unusable) lines.unshift(`warning: ${unusable}`, "");
   if (truth) lines.push(`simulator ground truth of this graph: ${pct(truth.accuracy)} (± ${(100 * truth.stderr).toFixed(1)} points)`);
   lines.push(`wrote ${join(out, "best.graph.json")}, ${join(out, "result.json")} and ${join(out, "events.jsonl")}`);
   if (report) lines.push(`report: ${report.html} (Markdown: ${report.markdown})`);
@@ -226,6 +244,7 @@ export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
   const out = opts.out ?? defaultOutDir(given);
   const prepared = prepare(out, config, config, opts.cache);
   try {
+    await probeSearch(config, prepared.parts, opts, io);
     const { created } = createRunDir(out, config, { force: opts.force });
     io.stderr(`searching: ${config.optimizer} on ${config.task} with ${config.pool}, budget ${config.budget} ${config.budgetUnit}, ${config.evals} evaluations, seed ${config.seed}; writing ${out}\n`);
     await execute(prepared, opts, io, { created });
@@ -239,6 +258,7 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
   const effective = resumeConfig(run.config, opts, dir);
   const prepared = prepare(dir, run.config, effective, opts.cache);
   try {
+    await probeSearch(effective, prepared.parts, opts, io);
     acquireLock(dir);
     const j = run.journal;
     const evals = journalEvaluations(j.events);
@@ -288,7 +308,7 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
   } finally {
     untrap();
   }
-  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null } };
+  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null, ...(config.sampling ? { sampling: config.sampling } : {}) } };
   recorder.finish(result, bestGraph);
   progress.clearLive();
   const resumed = from.journal
@@ -308,5 +328,5 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
   }
 
   const truth = parts.task.truth?.(result.best.graph);
-  emit(io, opts.json, { out, result, truth: truth ? { accuracy: truth.accuracy, stderr: truth.stderr } : null, report: reportFiles ?? null, ...(resumed ? { resumed } : {}) }, () => summary(result, out, truth, reportFiles));
+  emit(io, opts.json, { out, result, truth: truth ? { accuracy: truth.accuracy, stderr: truth.stderr } : null, report: reportFiles ?? null, ...(resumed ? { resumed } : {}) }, () => summary(result, out, truth, reportFiles, config.agent));
 }

@@ -18,7 +18,8 @@ import { trapStopSignals, type StopSignal } from "../../runs/signals.js";
 import { createServeHandler, graphModelName, HealthTracker, listen, ServeMetrics, uniqueIds, type RunningServer, type ServedGraph } from "../../serve/index.js";
 import { readStructured } from "../../util/files.js";
 import type { Io } from "../output.js";
-import { cliContext, findItem, openCache, poolForRun, taskFor, type RunOpts } from "../exec-setup.js";
+import { cliContext, findItem, graphModels, graphSampling, openCache, poolForRun, probeEndpoints, taskFor, type RunOpts } from "../exec-setup.js";
+import { mergeSamplingConfig, type SamplingConfig } from "../../models/sampling.js";
 
 /** The environment variable the API key is read from when `--api-key` is not given. */
 export const API_KEY_ENV = "TTS_GRAPH_API_KEY";
@@ -113,9 +114,11 @@ export async function startServe(paths: string[], opts: ServeOpts, log: (line: s
       const task = taskFor(runOpts);
       const loaded = await poolForRun(runOpts.task, opts.pool ?? t.pool);
       const graph = loadGraphFile(t.file, { models: loaded.pool.models.map((m) => m.id) });
+      // What the graph records (best.graph.json) wins over the run config's copy; flags win over both.
+      const sampling = graphSampling([{ file: t.file, graph }], opts, log) ?? mergeSamplingConfig(t.sampling as SamplingConfig | undefined, opts);
+      await probeEndpoints(graphModels([graph], loaded), opts, log);
       cache ??= openCache(loaded, opts.cache);
-      const base = cliContext(task, loaded, runOpts, cache);
-      const ctx = { ...base, sampling: { ...base.sampling, ...t.sampling, ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) } };
+      const ctx = cliContext(task, loaded, runOpts, cache, sampling);
       const lookup = runOpts.task !== undefined ? (q: string) => findItem(task, q) : undefined;
       // Read the task's items now, so missing data stops the server before it listens, not on a request.
       lookup?.("");
