@@ -1,10 +1,10 @@
 /** File input and output with user-facing errors and atomic writes. */
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname, basename, join, resolve } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
-import { UserError, type Issue } from "../errors.js";
+import { TtsGraphError, UserError, type Issue } from "../errors.js";
 
 /** Largest input file read: datasets and other line files. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
@@ -134,18 +134,78 @@ export function parseWith<S extends z.ZodType>(schema: S, data: unknown, source:
   });
 }
 
+const WRITE_CAUSES: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EIO: "an input/output error",
+  EFBIG: "the file is larger than the file system allows",
+};
+
+/** A failed write as one runtime error naming the file and the cause (an error that already is one passes through). */
+export function writeFailure(path: string, err: unknown): TtsGraphError {
+  if (TtsGraphError.isInstance(err)) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  const cause = code !== undefined && WRITE_CAUSES[code] ? `${WRITE_CAUSES[code]} (${code})` : String((err as Error).message ?? err);
+  return new TtsGraphError("write_failed", `cannot write ${path}: ${cause}`, { cause: err });
+}
+
+/** Write all of `data` at the file's position: a short write (a disk filling up) is continued, so it ends in an error, never in a silently cut file. */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let done = 0;
+  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
+}
+
+/**
+ * Create a folder and its missing parents, one level at a time. Node's recursive mkdir loops
+ * forever on file systems that answer ENOENT for a parent that exists (such as /proc); here any
+ * failure ends the walk with that error.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let isDir: boolean | undefined;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (isDir === true) break;
+    if (isDir === false) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: "ENOTDIR", path: at });
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+}
+
 /**
  * Write a file atomically: write a temporary sibling, fsync, rename. A crash at any instant leaves
  * either the old file or the new one, never a torn one.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirs(dir);
+  } catch (err) {
+    throw writeFailure(path, err);
+  }
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w");
-    writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
+    writeAll(fd, data);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -153,7 +213,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw err;
+    throw writeFailure(path, err);
   }
 }
 

@@ -98,6 +98,18 @@ describe("search config files", () => {
 });
 
 describe("pool files", () => {
+  it("a GGUF model whose file is missing: names the model and the file, and leaves no run folder", async () => {
+    const pool = file(
+      "pool-gguf.json",
+      JSON.stringify({ version: 1, models: [{ id: "tiny", family: "t", params: 1e8, layers: 4, hidden: 256, endpoint: { kind: "gguf", path: "models/absent.gguf" } }] }),
+    );
+    const out = join(dir, "gguf-run");
+    const r = await runCli(["search", "--task", "arith", "--pool", pool, "--evals", "120", "--out", out], { cwd: dir });
+    expectUserError(r, `model "tiny" of pool`, `GGUF file ${join(dir, "models", "absent.gguf")} does not exist`);
+    expect(r.stderr).not.toContain("--resume");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("malformed JSON: names the file", async () => {
     const pool = file("pool-malformed.json", '{"models": [{"id": "a",');
     const r = await runCli(["search", "--task", "arith", "--pool", pool, "--out", join(dir, "p1")], { cwd: dir });
