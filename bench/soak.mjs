@@ -151,6 +151,7 @@ async function main() {
   }
   const seconds = (Date.now() - started) / 1000;
   const bad = results.some((r) => r.differing.length > 0 || r.crashed.length > 0);
+  for (const r of results) for (const c of r.crashed) process.stderr.write(`soak: ${r.label}, search ${c.run}, run ${c.attempt} exited with ${c.code}: ${c.stderr}\n`);
   if (!bad) rmSync(work, { recursive: true, force: true });
   else process.stderr.write(`soak: the folders that differ are kept in ${work}\n`);
   if (has("json")) process.stdout.write(JSON.stringify({ seed, kills, evals: Number(evals), results }, null, 2) + "\n");

@@ -72,6 +72,22 @@ async function resumesToClean(out: string): Promise<void> {
   expect(readFileSync(join(out, "events.jsonl")).equals(clean.events)).toBe(true);
   expect(readFileSync(join(out, "result.json")).equals(clean.result)).toBe(true);
 }
+/** A search into `out` killed (SIGKILL) once its journal passes 20 kB: an interrupted run folder. */
+async function killedMidway(out: string): Promise<void> {
+  const journal = join(out, "events.jsonl");
+  let killed = false;
+  await runCli([...SEARCH, "--out", out], {
+    env,
+    ...user,
+    whilst: (child) => {
+      if (!killed && existsSync(journal) && statSync(journal).size > 20_000) {
+        killed = true;
+        child.kill("SIGKILL");
+      }
+    },
+  });
+  expect(killed).toBe(true);
+}
 function failedWrite(r: CliResult, file: RegExp, cause: RegExp, out: string): void {
   expect(r.code, r.stderr).toBe(1);
   const errors = r.stderr.split("\n").filter((l) => l.startsWith("error: "));
@@ -127,18 +143,7 @@ describe("writes that fail", () => {
   it("a read-only journal at resume: one message naming it, exit 1, the journal untouched, and it resumes once writable", async () => {
     const out = join(userDir("ro-journal"), "run");
     const journal = join(out, "events.jsonl");
-    let killed = false;
-    await runCli([...SEARCH, "--out", out], {
-      env,
-      ...user,
-      whilst: (child) => {
-        if (!killed && existsSync(journal) && statSync(journal).size > 20_000) {
-          killed = true;
-          child.kill("SIGKILL");
-        }
-      },
-    });
-    expect(killed).toBe(true);
+    await killedMidway(out);
     chmodSync(journal, 0o444);
     const before = readFileSync(journal);
     const r = await runCli(["search", "--resume", out], { env, ...user });
@@ -152,19 +157,7 @@ describe("writes that fail", () => {
 describe("a resume", () => {
   it("removes what killed atomic writes left behind, and nothing else", async () => {
     const out = join(userDir("leftovers"), "run");
-    let killed = false;
-    const journal = join(out, "events.jsonl");
-    await runCli([...SEARCH, "--out", out], {
-      env,
-      ...user,
-      whilst: (child) => {
-        if (!killed && existsSync(journal) && statSync(journal).size > 20_000) {
-          killed = true;
-          child.kill("SIGKILL");
-        }
-      },
-    });
-    expect(killed).toBe(true);
+    await killedMidway(out);
     const left = [".checkpoint.json.4242.1a2b3c4d.tmp", ".result.json.4243.deadbeef.tmp", ".best.graph.json.17.00ff00ff.tmp"];
     for (const name of left) writeFileSync(join(out, name), "{");
     writeFileSync(join(out, ".notes.txt.1.ab.tmp"), "mine");
