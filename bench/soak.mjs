@@ -102,7 +102,9 @@ async function soakPool(label, searchArgs, kills, random, work, exact) {
         out.bySignal[signal]++;
       }
       if (r.code === 0 && existsSync(join(dir, "result.json"))) break;
-      const stopped = r.killed && (r.signal === "SIGKILL" || r.code === 130 || r.code === 143);
+      // Stopped by the signal: with its message (130, 143), or at once (SIGKILL, or a signal that
+      // came before the process set its handlers up).
+      const stopped = r.killed && (r.signal !== null || r.code === 130 || r.code === 143);
       if (!stopped) {
         out.crashed.push({ run: k, attempt, code: r.code, stderr: r.stderr.slice(-400) });
         break;
