@@ -175,6 +175,17 @@ export interface ResolveProvidersOptions extends ResolveOptions {
  * ```
  */
 export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOptions = {}): ProviderResolver {
+  // A missing model file is the pool's mistake: say so now, before a run folder exists.
+  for (const m of loaded.pool.models) {
+    if (m.endpoint.kind !== "gguf") continue;
+    const path = resolvePoolPath(loaded, m.endpoint.path);
+    if (!existsSync(path)) {
+      throw new UserError(`model "${m.id}" of pool ${loaded.source}: its GGUF file ${path} does not exist (endpoint.path is resolved against the pool file's folder)`, {
+        code: "gguf_missing",
+        source: loaded.source,
+      });
+    }
+  }
   const made = new Map<string, Provider>();
   const given = options.task && isSimTask(options.task) ? options.task : undefined;
   const sim = simRoutingProvider((taskId) => {

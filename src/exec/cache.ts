@@ -7,7 +7,7 @@
  * successful responses are stored; errors never are.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { makeDirs } from "../util/files.js";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
@@ -88,7 +88,7 @@ export class ResponseCache {
 
   private constructor(readonly path: string) {
     try {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      if (path !== ":memory:") makeDirs(dirname(path));
       this.db = new Database(path);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("busy_timeout = 10000");

@@ -80,7 +80,15 @@ describe("tts-graph grade", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.results.map((x: { correct: boolean }) => x.correct)).toEqual([true, false, true, false]);
     expect(doc.results[1].reason).toMatch(/^failed: AssertionError/);
-    expect(doc.results[3].reason).toMatch(/^timeout/);
+    expect(doc.results[3].reason).toMatch(/^timeout/);    expect(r.stderr).toMatch(/in the Python sandbox \((inside bubblewrap|as a guarded process, bubblewrap not in use)\)/);
+  });
+
+  it("says which sandbox mode ran, and TTS_GRAPH_SANDBOX=process turns bubblewrap off", async () => {
+    const pairs = jsonl("code-mode.jsonl", [{ output: "```python\ndef sq(x):\n    return x * x\n```", tests: ["assert sq(3) == 9"] }]);
+    const r = await runCli(["grade", "--task", "humaneval", "--file", pairs, "--json"], { env: { ...env, TTS_GRAPH_SANDBOX: "process" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).results[0].correct).toBe(true);
+    expect(r.stderr).toContain("in the Python sandbox (as a guarded process, bubblewrap not in use)");
   });
 
   it("rejects bad pair lines with the file and line (exit 2)", async () => {

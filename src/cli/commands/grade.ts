@@ -96,7 +96,10 @@ export async function gradeCommand(opts: GradeOptions, io: Io): Promise<void> {
     if (item) jobs.push({ line, item, output: r.data.output });
   }
   if (issues.length > 0) throwIssues(opts.file, issues.sort((a, b) => lineNumber(a.path) - lineNumber(b.path)), "pairs file");
-  if (jobs.length > 0 && task.style === "code") io.stderr(`running the tests of ${jobs.length} output${jobs.length === 1 ? "" : "s"} in the Python sandbox...\n`);
+  if (jobs.length > 0 && task.style === "code") {
+    const mode = sandbox.mode() === "bwrap" ? "inside bubblewrap" : "as a guarded process, bubblewrap not in use";
+    io.stderr(`running the tests of ${jobs.length} output${jobs.length === 1 ? "" : "s"} in the Python sandbox (${mode})...\n`);
+  }
   const grades: Grade[] = await Promise.all(jobs.map((j) => task.grade(j.item, j.output)));
   const results: GradedLine[] = jobs.map((j, k) => ({
     line: j.line,

@@ -259,7 +259,12 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
   const prepared = prepare(dir, run.config, effective, opts.cache);
   try {
     await probeSearch(effective, prepared.parts, opts, io);
-    acquireLock(dir);
+    try {
+      acquireLock(dir);
+    } catch (err) {
+      if (!(err instanceof UserError)) io.stderr(`the run folder ${dir} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(dir)}\n`);
+      throw err;
+    }
     const j = run.journal;
     const evals = journalEvaluations(j.events);
     const state = run.result ? "a finished run" : "an interrupted run";
@@ -276,14 +281,30 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
 
 /** Run the search into the run folder, resumable at every instant; then write the result. */
 async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: boolean; journal?: JournalRead }): Promise<void> {
-  const { out, config, setup, parts } = p;
+  const { out, config, parts } = p;
   const stats = newRunStats();
   const memo: ReplayMemo | undefined = from.journal ? replayMemo(from.journal.events) : undefined;
   const progress = new ProgressLine(io, { total: config.evals, stats, cache: parts.cache?.lookups });
-  const recorder = new RunRecorder(out, { evalsTotal: config.evals, existing: from.journal, onEvent: (e, state) => progress.update(e, state) });
+  let recorder: RunRecorder;
+  try {
+    recorder = new RunRecorder(out, { evalsTotal: config.evals, existing: from.journal, onEvent: (e, state) => progress.update(e, state) });
+  } catch (err) {
+    if (from.journal) io.stderr(`the run folder ${out} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(out)}\n`);
+    else discardNewRun(out, from.created ?? false);
+    throw err;
+  }
+  // Signals stay trapped until the end: once the search is over the results are written whole
+  // (every write is synchronous), and a signal then ends the process with a message, not silently.
+  let finished = false;
   const untrap = trapStopSignals((signal, code) => {
-    recorder.stop(signal);
     progress.clearLive();
+    if (finished) {
+      io.stderr(`\nstopped by ${signal} after the search finished; its result is saved in ${join(out, "result.json")} (write the report with: tts-graph report ${out})\n`);
+      if (opts.json) io.stdout(JSON.stringify({ error: { code: "interrupted", message: `stopped by ${signal} after the search finished`, signal, out } }) + "\n");
+      parts.cache?.close();
+      process.exit(code);
+    }
+    recorder.stop(signal);
     const done = recorder.progress().evals;
     const how = resumeCommandFor(out);
     io.stderr(`\nstopped by ${signal} after ${done} of ${config.evals} evaluations; the run folder ${out} is saved. Continue it with:\n  ${how}\n`);
@@ -291,27 +312,57 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
     parts.cache?.close();
     process.exit(code);
   });
+  try {
+    await searchAndFinish(p, opts, io, { recorder, progress, stats, memo, resumed: from.journal !== undefined, created: from.created, onFinished: () => (finished = true) });
+    // Writing the report may never yield to the event loop: a signal that came meanwhile is answered
+    // now, rather than dropped with the handlers.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    untrap();
+  }
+}
+
+interface Running {
+  recorder: RunRecorder;
+  progress: ProgressLine;
+  stats: ReturnType<typeof newRunStats>;
+  memo: ReplayMemo | undefined;
+  resumed: boolean;
+  created: boolean | undefined;
+  /** Called once the results are on disk. */
+  onFinished: () => void;
+}
+
+/** Run the search, then write its results, report and summary. */
+async function searchAndFinish(p: Prepared, opts: SearchOpts, io: Io, run: Running): Promise<void> {
+  const { out, setup, parts, config } = p;
+  const { recorder, progress, stats, memo } = run;
   let result: SearchResult;
   try {
     result = await runSearch(setup, { sink: recorder, memo, stats });
   } catch (err) {
     progress.clearLive();
-    if (from.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
+    if (run.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
       // Nothing ran: leave no run folder behind for a config that cannot run.
       recorder.stop("error");
-      discardNewRun(out, from.created);
+      discardNewRun(out, run.created);
     } else {
       recorder.stop(`error: ${(err as Error).message ?? String(err)}`);
       io.stderr(`the run stopped with an error; its folder ${out} is saved, and after fixing the cause it continues with:\n  ${resumeCommandFor(out)}\n`);
     }
     throw err;
-  } finally {
-    untrap();
   }
   const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null, ...(config.sampling ? { sampling: config.sampling } : {}) } };
-  recorder.finish(result, bestGraph);
+  try {
+    recorder.finish(result, bestGraph);
+  } catch (err) {
+    progress.clearLive();
+    io.stderr(`the search finished but its results could not be written; its folder ${out} keeps the whole journal, and after fixing the cause the results are written with:\n  ${resumeCommandFor(out)}\n`);
+    throw err;
+  }
+  run.onFinished();
   progress.clearLive();
-  const resumed = from.journal
+  const resumed = run.resumed
     ? { replayedEvaluations: stats.replayedItems, replayedAgentCalls: stats.replayedChats, newEvaluations: result.cost.evals.total - stats.replayedItems, divergedAt: recorder.divergedAt ?? null }
     : undefined;
   if (resumed) {
