@@ -126,7 +126,11 @@ function ancestors(graph: Graph, id: string): Set<string> {
   const stackIds = [id];
   while (stackIds.length > 0) {
     const v = stackIds.pop()!;
-    for (const [a, b] of graph.edges) if (b === v && !seen.has(a)) (seen.add(a), stackIds.push(a));
+    for (const [a, b] of graph.edges) {
+      if (b !== v || seen.has(a)) continue;
+      seen.add(a);
+      stackIds.push(a);
+    }
   }
   return seen;
 }

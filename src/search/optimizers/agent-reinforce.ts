@@ -110,7 +110,7 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   finalCaution: 1,
   finalItems: 12,
   singleMargin: 0.25,
-  moves: 2,
+  moves: 1,
   movePool: 24,
   optimism: 1,
 };
