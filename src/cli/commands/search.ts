@@ -22,6 +22,7 @@ import { replayMemo, type ReplayMemo } from "../../search/events.js";
 import { newRunStats, runSearch, type SearchResult, type SearchSetup } from "../../search/harness.js";
 import { objectiveFromName } from "../../search/objective.js";
 import { buildSearch, type ResolvedParts } from "../../search/setup.js";
+import { loadPlugins, resolveOptimizer } from "../../search/plugins.js";
 import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
 import { ProgressLine } from "../progress.js";
@@ -218,9 +219,16 @@ function prepare(out: string, recorded: SearchConfig, effective: SearchConfig, c
   }
 }
 
+/** Register the config's plugins, then check its optimizer and options (a user error naming the key). */
+export async function withPlugins(config: SearchConfig, source: string): Promise<SearchConfig> {
+  await loadPlugins(config.plugins, source);
+  resolveOptimizer(config, source);
+  return config;
+}
+
 export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
   if (opts.resume !== undefined) return resumeSearch(opts.resume, opts, io);
-  const given = configFrom(opts);
+  const given = await withPlugins(configFrom(opts), opts.config ?? "command line");
   const config = withAbsoluteFiles(given);
   const out = opts.out ?? defaultOutDir(given);
   const prepared = prepare(out, config, config, opts.cache);
@@ -235,6 +243,7 @@ export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
 
 async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void> {
   const run = readRun(dir);
+  await withPlugins(run.config, join(dir, "config.json"));
   const effective = resumeConfig(run.config, opts, dir);
   const prepared = prepare(dir, run.config, effective, opts.cache);
   try {

@@ -151,7 +151,8 @@ export class AgentReinforce extends BaseOptimizer {
     return this.opts.keepSingle && this.opts.singleMargin > 0 && this.opts.finalists > 0;
   }
 
-  constructor(ctx: OptimizerContext) {
+  /** `agent`: the one that writes initialisations and updates (default: the LLM agent when `ctx.llm` is set, else the rule agent). */
+  constructor(ctx: OptimizerContext, agent?: Agent) {
     super(ctx);
     const o = ctx.options;
     const d = AGENT_REINFORCE_DEFAULTS;
@@ -178,7 +179,7 @@ export class AgentReinforce extends BaseOptimizer {
       moves: Number(o.moves ?? d.moves),
     };
     const rules = new RuleAgent({ sharpness: this.opts.sharpness });
-    this.agent = ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules;
+    this.agent = agent ?? (ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules);
     this.dist = ProbGraph.neutral(ctx.space, 0.3);
     this.stage = this.opts.init === "random" ? "search" : "probe";
   }
