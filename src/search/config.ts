@@ -8,6 +8,7 @@ import { z } from "zod";
 import { BudgetUnitSchema } from "../cost/budget.js";
 import { parseWith, readStructured } from "../util/files.js";
 import { ObjectiveSchema } from "./objective.js";
+import { DEFAULT_FAILURE_THRESHOLD } from "./records.js";
 
 export const SpaceConfigSchema = z
   .object({
@@ -65,7 +66,7 @@ export const SearchConfigSchema = z
     space: SpaceConfigSchema.default({ maxSlots: 12, repair: "drop-smallest", fuser: true }),
     selection: SelectionConfigSchema.default({ candidates: 4, items: 50, confidence: 0.95 }),
     /** An evaluation with more than this fraction of errored items is failed (missing data, not a low score). */
-    failureThreshold: z.number().min(0).max(1).default(0.5),
+    failureThreshold: z.number().min(0).max(1).default(DEFAULT_FAILURE_THRESHOLD),
     /** Method-specific settings, checked against the optimizer's options schema, e.g. {insights: false} or {init: "random"} for Agent-REINFORCE's ablations. */
     optimizerOptions: z.record(z.string(), z.unknown()).default({}),
     /** JS modules that register optimizers or agents (paths relative to the config file). */

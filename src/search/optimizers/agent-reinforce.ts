@@ -34,7 +34,7 @@ import { sizeMonotone } from "../../agent/insights.js";
 import { deeperNeighbours } from "../moves.js";
 import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "../../agent/types.js";
 import { ProbGraph, LOGIT_LIMIT } from "../distribution.js";
-import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../score.js";
+import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../statistics.js";
 import { utilityOf } from "../objective.js";
 import type { Genome, SearchSpace } from "../space.js";
 import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../types.js";
