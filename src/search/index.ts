@@ -32,7 +32,7 @@ export { OPTIMIZER_NAMES, BUILTIN_OPTIMIZERS, AgentReinforceOptionsSchema } from
 export { Registry, defineOptimizer, parseOptimizerOptions, type OptimizerDefinition, type OptionsSchema } from "./registry.js";
 export { optimizers, agents, loadPlugins, resolveOptimizer } from "./plugins.js";
 export { BaseOptimizer, sampleFeasible, mutate } from "./optimizers/common.js";
-export { AgentReinforce, AGENT_REINFORCE_DEFAULTS, centredOn, enumerateMultisets, singleModelDrafts, type AgentReinforceOptions } from "./optimizers/agent-reinforce.js";
+export { AgentReinforce, AGENT_REINFORCE_DEFAULTS, centredOn, enumerateMultisets, singleModelDrafts, type AgentReinforceOptions } from "./optimizers/agent-reinforce/optimizer.js";
 export { Reinforce, policyGradientStep } from "./optimizers/reinforce.js";
 export { RandomSearch } from "./optimizers/random.js";
 export { Tpe, CategoricalParzen, defaultGamma, defaultWeights, OPTUNA_TPE_DEFAULTS, type TpeSettings } from "./optimizers/tpe.js";

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { agents, type AgentDefinition } from "../agent/registry.js";
+import { agents, type AgentDefinition } from "./optimizers/agent-reinforce/registry.js";
 import { UserError } from "../errors.js";
 import type { SearchConfig } from "./config.js";
 import { BUILTIN_OPTIMIZERS } from "./optimizers/index.js";

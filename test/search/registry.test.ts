@@ -5,7 +5,7 @@ import { z } from "zod";
 import { UserError } from "../../src/errors.js";
 import { defineOptimizer, parseOptimizerOptions, Registry } from "../../src/search/registry.js";
 import { optimizers, resolveOptimizer } from "../../src/search/plugins.js";
-import { AGENT_REINFORCE_DEFAULTS } from "../../src/search/optimizers/agent-reinforce.js";
+import { AGENT_REINFORCE_DEFAULTS } from "../../src/search/optimizers/agent-reinforce/optimizer.js";
 import { RandomSearch } from "../../src/search/optimizers/random.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";

@@ -1,10 +1,10 @@
 /** The built-in optimizers, each defined once: name, options schema (defaults, ranges, descriptions) and factory. */
 import { z } from "zod";
-import { agents } from "../../agent/registry.js";
+import { agents } from "./agent-reinforce/registry.js";
 import { UserError } from "../../errors.js";
 import { defineOptimizer, type OptimizerDefinition } from "../registry.js";
 import type { OptimizerContext } from "../types.js";
-import { AGENT_REINFORCE_DEFAULTS, AgentReinforce } from "./agent-reinforce.js";
+import { AGENT_REINFORCE_DEFAULTS, AgentReinforce } from "./agent-reinforce/optimizer.js";
 import { Evolution } from "./evolution.js";
 import { Maas } from "./maas.js";
 import { RandomSearch } from "./random.js";

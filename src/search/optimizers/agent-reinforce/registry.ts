@@ -2,9 +2,9 @@
  * Agents by name, for Agent-REINFORCE's `agent` option: `rules` (no LLM), `llm` (the configured LLM,
  * falling back to the rule agent when its replies keep failing), or one a plugin registered.
  */
-import { UserError } from "../errors.js";
-import { Registry } from "../search/registry.js";
-import type { OptimizerContext } from "../search/types.js";
+import { UserError } from "../../../errors.js";
+import { Registry } from "../../registry.js";
+import type { OptimizerContext } from "../../types.js";
 import { LlmAgent } from "./llm.js";
 import { RuleAgent } from "./rules.js";
 import type { Agent } from "./types.js";

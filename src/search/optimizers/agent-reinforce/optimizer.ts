@@ -25,20 +25,20 @@
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
  */
-import { topology } from "../../graph/topology.js";
-import { graphHash } from "../../graph/canonical.js";
-import { LlmAgent } from "../../agent/llm.js";
-import { predictCandidates, RuleAgent } from "../../agent/rules.js";
-import { applyUpdate, validateUpdate } from "../../agent/update.js";
-import { sizeMonotone } from "../../agent/insights.js";
-import { deeperNeighbours } from "../moves.js";
-import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "../../agent/types.js";
-import { ProbGraph, LOGIT_LIMIT } from "../distribution.js";
-import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../statistics.js";
-import { utilityOf } from "../objective.js";
-import type { Genome, SearchSpace } from "../space.js";
-import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../types.js";
-import { BaseOptimizer, draftOf, sampleFeasible, usable } from "./common.js";
+import { topology } from "../../../graph/topology.js";
+import { graphHash } from "../../../graph/canonical.js";
+import { LlmAgent } from "./llm.js";
+import { predictCandidates, RuleAgent } from "./rules.js";
+import { applyUpdate, validateUpdate } from "./update.js";
+import { sizeMonotone } from "./insights.js";
+import { deeperNeighbours } from "../../moves.js";
+import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "./types.js";
+import { ProbGraph, LOGIT_LIMIT } from "../../distribution.js";
+import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../../statistics.js";
+import { utilityOf } from "../../objective.js";
+import type { Genome, SearchSpace } from "../../space.js";
+import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../../types.js";
+import { BaseOptimizer, draftOf, sampleFeasible, usable } from "../common.js";
 
 export interface AgentReinforceOptions {
   insights: boolean;
