@@ -10,7 +10,7 @@ import { runCompare, type CompareResult } from "../../search/compare.js";
 import { executorEvaluator } from "../../search/evaluator.js";
 import { optimizers, resolveOptimizer } from "../../search/plugins.js";
 import { emit, table, type Io } from "../output.js";
-import { checkPoolForTask, configFrom, resolveParts, withPlugins, type SearchFlags } from "./search.js";
+import { checkPoolForTask, configFrom, resolveParts, withPlugins, type SearchFlags } from "../shared/search-config.js";
 
 export interface CompareOpts extends SearchFlags {
   optimizers: string;

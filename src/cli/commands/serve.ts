@@ -7,8 +7,8 @@ import { trapStopSignals, type StopSignal } from "../../runs/signals.js";
 import { prepareGraph } from "../../exec/run.js";
 import { createServeHandler, graphModelName, listen, uniqueIds, type RunningServer, type ServedGraph } from "../../serve/index.js";
 import type { Io } from "../output.js";
-import { cliContext, loadGraphForPool, openCache, poolFor } from "./eval.js";
-import { findItem, taskFor, type RunOpts } from "./run.js";
+import { cliContext, loadGraphForPool, openCache, poolFor } from "../shared/exec.js";
+import { findItem, taskFor, type RunOpts } from "../shared/items.js";
 
 export interface ServeOpts extends RunOpts {
   host?: string;
