@@ -43,7 +43,7 @@ function definitionsOf(mod: Record<string, unknown>): Definition[] {
 export async function loadPlugins(paths: readonly string[] | undefined, source = "plugins", baseDir = process.cwd()): Promise<void> {
   for (const p of paths ?? []) {
     const file = isAbsolute(p) ? p : resolve(baseDir, p);
-    if (!existsSync(file)) throw new UserError(`plugin ${p} not found (looked for ${file})`, { code: "plugin_not_found", source });
+    if (!existsSync(file)) throw new UserError(`plugin ${p} not found${p === file ? "" : ` (looked for ${file})`}: give the path of a JS module, relative to the config file`, { code: "plugin_not_found", source });
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
