@@ -2,24 +2,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { UserError } from "../../src/errors.js";
 import { defineOptimizer, parseOptimizerOptions, Registry } from "../../src/search/registry.js";
 import { optimizers, resolveOptimizer } from "../../src/search/plugins.js";
 import { AGENT_REINFORCE_DEFAULTS } from "../../src/search/optimizers/agent-reinforce/optimizer.js";
 import { RandomSearch } from "../../src/search/optimizers/random.js";
 import { runCli } from "../helpers/cli.js";
+import { userError } from "../helpers/errors.js";
 import { tempDir } from "../helpers/tmp.js";
 import { simSetup } from "./helpers.js";
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a user error");
-}
 
 describe("the optimizer registry", () => {
   it("knows every built-in method, with an options schema whose defaults are the method's own", () => {
