@@ -94,6 +94,11 @@ export interface SearchResult {
   cost: SearchCost;
   iterations: number;
   evaluatedGraphs: number;
+  /**
+   * How the evaluation budget was used: evaluations left unspent (0 when the whole `--evals` was
+   * spent) and why the search phase ended and anything was left.
+   */
+  spending: { unspent: number; reason: string };
   /** Best shrunk search utility after each iteration, against evaluations spent. */
   curve: { iteration: number; phase: Phase; evals: number; best: number; bestHash: string }[];
 }

@@ -93,13 +93,13 @@ export function candidateSet(records: Map<string, GraphRecord>, ranked: readonly
 /**
  * How many validation items each selection round gives each surviving candidate: with more than two
  * candidates, half of the budget on all of them, the other half on the better half; the totals are
- * `candidates x items` either way.
+ * `candidates x items` (plus `extra`) either way, but for rounding and the validation items available.
  */
-export function selectionRounds(candidates: number, items: number, available: number, reserved = candidates): number[] {
+export function selectionRounds(candidates: number, items: number, available: number, reserved = candidates, extra = 0): number[] {
   if (candidates <= 0 || items <= 0 || available <= 0) return [];
   // The evaluations reserved for the selection are spent whatever the number of finalists: fewer
-  // finalists are each measured on more items.
-  const total = Math.max(candidates, reserved) * items;
+  // finalists are each measured on more items. `extra`: evaluations the search left unspent.
+  const total = Math.max(candidates, reserved) * items + extra;
   if (candidates <= 2) return [Math.min(Math.floor(total / candidates), available)];
   const first = Math.max(1, Math.floor(total / (2 * candidates)));
   const keep = Math.ceil(candidates / 2);

@@ -118,11 +118,16 @@ export class Study {
 /** The whole study as one sequence of steps: start, search iterations, selection. */
 async function* studySteps(setup: SearchSetup, options: RunOptions): Steps<SearchResult> {
   const st = await begin(setup, options);
-  while (st.spent < st.searchBudget && st.iteration < (setup.iterations ?? Infinity)) {
-    if (!(yield* searchIteration(st))) break;
-    st.iteration++;
+  let ended: string | undefined;
+  while (ended === undefined) {
+    if (st.spent >= st.searchBudget) ended = "the search spent its share of the budget";
+    else if (st.iteration >= (setup.iterations ?? Infinity)) ended = `the search reached its cap of ${setup.iterations} iterations`;
+    else {
+      ended = yield* searchIteration(st);
+      if (ended === undefined) st.iteration++;
+    }
   }
-  return yield* selection(st);
+  return yield* selection(st, ended);
 }
 
 /** Check the setup, shuffle the items, build the optimizer and record the start. */
@@ -250,15 +255,15 @@ function fitBatch(st: State, accepted: Proposal[], wanted: number | undefined, r
   return { use, dropped: accepted.slice(use.length), items: taken.items };
 }
 
-/** One search iteration: ask the optimizer, evaluate its graphs on one batch, tell it. False when the search should stop. */
-async function* searchIteration(st: State): Steps<boolean> {
+/** One search iteration: ask the optimizer, evaluate its graphs on one batch, tell it. Why the search ends, if it should. */
+async function* searchIteration(st: State): Steps<string | undefined> {
   const { objective } = st.setup;
   const iteration = st.iteration;
   const remaining = st.searchBudget - st.spent;
   const ask = await st.optimizer.ask({ iteration, samples: st.samples, batch: st.batchSize, remainingEvals: remaining });
   await st.log.flush();
   const phase: Phase = ask.phase ?? "search";
-  if (ask.proposals.length === 0) return false;
+  if (ask.proposals.length === 0) return "the optimizer proposed no more graphs";
   const { accepted, outcomes } = acceptDrafts(st, ask.proposals);
   const { use, dropped, items } = fitBatch(st, accepted, ask.items, remaining);
   const outOfBudget = "the search's evaluation budget ran out";
@@ -293,7 +298,7 @@ async function* searchIteration(st: State): Steps<boolean> {
   await st.log.flush();
   st.idle = iterationCost === 0 ? st.idle + 1 : 0;
   // An optimizer that keeps proposing graphs it has already seen on these items makes no progress.
-  return st.idle < MAX_IDLE_ITERATIONS;
+  return st.idle < MAX_IDLE_ITERATIONS ? undefined : `the optimizer proposed only graphs already evaluated on every search item for ${MAX_IDLE_ITERATIONS} iterations in a row`;
 }
 
 /** Tell the optimizer every proposal's outcome once, in proposal order, and log its state. */
@@ -318,14 +323,16 @@ function recordLeader(st: State, phase: Phase): void {
 }
 
 /** Validate the candidates on held-out items by successive halving, choose, and finish the run. */
-async function* selection(st: State): Steps<SearchResult> {
+async function* selection(st: State, ended: string): Steps<SearchResult> {
   const { setup, records, iteration } = st;
+  // What the search left unspent goes to the selection, so every method spends the same budget.
+  const leftover = Math.max(0, st.searchBudget - st.spent);
   const ranked = rankRecords(records, setup.objective);
   // What the search learnt about each graph, shrunk so a lucky batch counts for little.
   const prior = pooledShrunkAccuracy([...records.values()].filter((r) => !r.failed).map((r) => ({ hash: r.hash, outcomes: r.search.values() })));
   const ctx: SelectionContext = { objective: setup.objective, space: setup.space, confidence: setup.selection.confidence, failureThreshold: setup.failureThreshold, prior };
   const chosenSet = candidateSet(records, ranked, st.optimizer.finalists?.() ?? [], st.optimizer.finalistsComplete === true, setup.selection.candidates, setup.space);
-  const rounds = selectionRounds(chosenSet.length, setup.selection.items, st.validationAll.length, setup.selection.candidates);
+  const rounds = selectionRounds(chosenSet.length, setup.selection.items, st.validationAll.length, setup.selection.candidates, leftover);
   let alive = chosenSet;
   let used = 0;
   for (const [r, perCandidate] of rounds.entries()) {
@@ -360,11 +367,23 @@ async function* selection(st: State): Steps<SearchResult> {
     cost: st.cost,
     iterations: iteration,
     evaluatedGraphs: records.size,
+    spending: spending(st, ended, leftover, used >= st.validationAll.length),
     curve: st.curve,
   };
   st.log.emit({ type: "run.finished", best: best.hash, evals: st.cost.evals.total, summary: { validation: best.validation, search: best.search, cost: st.cost } });
   await st.log.flush();
   return result;
+}
+
+/** Whether the whole budget was spent, and if not, why (`capped`: the selection used every validation item). */
+function spending(st: State, ended: string, leftover: number, capped: boolean): SearchResult["spending"] {
+  const unspent = st.setup.evals - st.cost.evals.total;
+  const moved = leftover > 0 ? `; ${ended}, and its ${leftover} unspent evaluations went to the selection` : "";
+  if (unspent <= 0) return { unspent: 0, reason: `the whole budget was spent${moved}` };
+  const why = capped
+    ? `the selection measured its candidates on all ${st.validationAll.length} validation items, and can spend no more`
+    : "the selection's rounds give every candidate of a round the same number of items, and these could not be shared out evenly";
+  return { unspent, reason: `${unspent} evaluation${unspent === 1 ? "" : "s"} unspent: ${why}${moved}` };
 }
 
 function proposalOrder(id: string): number {

@@ -52,6 +52,7 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
     `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} updates rejected by validation, ${c.agent.fallbacks} fallbacks to the rule agent`,
     `chosen: ${result.selectionRule}`,
   ];
+  if (result.spending.reason !== "the whole budget was spent") lines.push(`evaluations: ${result.spending.reason}`);
   if (truth) lines.push(`simulator ground truth of this graph: ${pct(truth.accuracy)} (± ${(100 * truth.stderr).toFixed(1)} points)`);
   lines.push(`wrote ${join(out, "best.graph.json")}, ${join(out, "result.json")} and ${join(out, "events.jsonl")}`);
   if (report) lines.push(`report: ${report.html} (Markdown: ${report.markdown})`);
