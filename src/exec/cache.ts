@@ -33,6 +33,8 @@ export function endpointIdentity(model: ModelSpec): unknown {
       return { kind: e.kind, path: e.path, contextTokens: e.contextTokens };
     case "sim":
       return { kind: e.kind, profile: e.profile };
+    case "module":
+      return { kind: e.kind, path: e.path, export: e.export ?? "default", options: e.options ?? null };
   }
 }
 
@@ -65,7 +67,18 @@ export interface CacheStats {
   path: string;
 }
 
-/** A response cache backed by one SQLite file. */
+/**
+ * A response cache backed by one SQLite file.
+ *
+ * @example
+ * ```ts
+ * import { ResponseCache } from "tts-graph";
+ *
+ * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
+ * console.log(cache.size()); // responses stored
+ * cache.close();
+ * ```
+ */
 export class ResponseCache {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { value: string }>;

@@ -6,6 +6,7 @@
 import type { CostModel } from "../cost/plan.js";
 import { unitFlopsFor } from "../cost/plan.js";
 import type { TaskTokens } from "../cost/tokens.js";
+import { endpointCapabilities } from "../models/capabilities.js";
 import { Semaphore } from "../models/limiter.js";
 import type { Provider, ProviderResolver, SamplingParams } from "../models/provider.js";
 import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
@@ -18,13 +19,6 @@ export type BaseSampling = Omit<SamplingParams, "seed">;
 
 export const DEFAULT_SAMPLING: BaseSampling = { temperature: 0.7, maxTokens: 1024 };
 export const DEFAULT_CONCURRENCY = 8;
-/**
- * Endpoint kinds whose responses are cached by default. The simulator is left out: its answers
- * depend on the simulated world (profile and seed), which the cache key cannot see, and computing
- * one is cheaper than a SQLite lookup.
- */
-export const DEFAULT_CACHED_KINDS: readonly Endpoint["kind"][] = ["openai", "gguf"];
-
 export interface ExecContextOptions {
   task: Task;
   /** The pool's models. */
@@ -33,7 +27,7 @@ export interface ExecContextOptions {
   providers: ProviderResolver;
   /** Response cache, or null/undefined for none. */
   cache?: ResponseCache | null | undefined;
-  /** Endpoint kinds to cache (default {@link DEFAULT_CACHED_KINDS}). */
+  /** Endpoint kinds to cache (default: those whose capabilities allow it, see {@link endpointCapabilities}). */
   cachedKinds?: readonly Endpoint["kind"][] | undefined;
   /** Most model calls in flight at once, across items, nodes and graphs sharing this context. */
   concurrency?: number | undefined;
@@ -63,20 +57,33 @@ export interface ExecContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Build a context. Providers are created lazily, the first time a model is called. */
+/**
+ * Build a context. Providers are created lazily, the first time a model is called.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, resolvePool, resolveProviders, resolveTask, ResponseCache } from "tts-graph";
+ *
+ * const task = resolveTask("arith");
+ * const pool = resolvePool("examples/providers/slip-pool.yaml");
+ * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }), cache, concurrency: 4, seed: 1, sampling: { temperature: 0.7 } });
+ * ```
+ */
 export function createExecContext(options: ExecContextOptions): ExecContext {
   const models = new Map(options.models.map((m) => [m.id, m]));
   const costModels = new Map(options.models.map((m) => [m.id, toCostModel(m)]));
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const limiter = new Semaphore(concurrency);
   const cache = options.cache ?? null;
-  const cachedKinds = new Set(options.cachedKinds ?? DEFAULT_CACHED_KINDS);
+  const cachedKinds = options.cachedKinds ? new Set(options.cachedKinds) : undefined;
+  const cached = (m: ModelSpec) => (cachedKinds ? cachedKinds.has(m.endpoint.kind) : endpointCapabilities(m.endpoint).responseCache);
   const wrapped = new Map<string, Provider>();
   const provider = (model: ModelSpec): Provider => {
     let p = wrapped.get(model.id);
     if (!p) {
       const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate()];
-      if (cache && cachedKinds.has(model.endpoint.kind)) chain.push(withCache(cache));
+      if (cache && cached(model)) chain.push(withCache(cache));
       chain.push(withConcurrency(limiter));
       p = wrapProvider(options.providers(model), ...chain);
       wrapped.set(model.id, p);

@@ -17,7 +17,7 @@ export function wrapProvider(provider: Provider, ...middleware: ProviderMiddlewa
 }
 
 function derive(inner: Provider, generate: (request: CallRequest) => Promise<CallResult>): Provider {
-  return { specificationVersion: inner.specificationVersion, provider: inner.provider, close: inner.close?.bind(inner), generate };
+  return { specificationVersion: inner.specificationVersion, provider: inner.provider, streams: inner.streams, close: inner.close?.bind(inner), generate };
 }
 
 /** At most `limiter.limit` calls in flight across every provider sharing the limiter. */

@@ -16,7 +16,7 @@ import type { ModelSpec } from "../models/spec.js";
 import { renderPrompt } from "../tasks/prompts.js";
 import type { Reference, TaskItem } from "../tasks/types.js";
 import { streamKey } from "../util/rng.js";
-import type { ExecContext } from "./context.js";
+import type { BaseSampling, ExecContext } from "./context.js";
 import type { NodeTrace, Trace } from "./types.js";
 
 /** A graph analysed once for repeated runs: levels of useful nodes, predecessors, canonical ranks. */
@@ -41,9 +41,30 @@ export interface RunOptions {
   /** Grade the output against the item's gold answer (default true); when false `correct` stays null. */
   grade?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The output node's call only: sampling that replaces the context's (a served request's own
+   * temperature, top_p, max_tokens), and a listener told its text as it is generated.
+   */
+  output?: { sampling?: Partial<BaseSampling> | undefined; onText?: CallRequest["onText"] } | undefined;
+  /** Sample index of the first of identical calls (default 0): runs with other bases draw other samples. */
+  sampleBase?: number | undefined;
 }
 
-/** Check a graph against the context (acyclic, models in the pool) and analyse it for running. */
+/**
+ * Check a graph against the context (acyclic, models in the pool) and analyse it for running.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, parseGraph, prepareGraph, resolvePool, resolveProviders, resolveTask, runGraph } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const prepared = prepareGraph(graph, ctx); // checked and analysed once, then run on many items
+ * for (const item of task.items("test").slice(0, 3)) console.log((await runGraph(prepared, item, ctx)).answer);
+ * ```
+ */
 export function prepareGraph(graph: Graph, ctx: Pick<ExecContext, "models">): PreparedGraph {
   const adj = adjacency(graph);
   const order = topologicalOrder(adj);
@@ -142,6 +163,18 @@ function errorInfo(err: unknown): { code: string; message: string } {
  * messages, in the order (level, canonical rank). The order depends only on the graph's structure,
  * so renaming or reordering the file changes no index; parallel identical nodes get 0, 1, 2, ...
  * and so distinct cache entries and distinct sampling seeds.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, parseGraph, resolvePool, resolveProviders, resolveTask, runGraph } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const trace = await runGraph(graph, task.items("test")[0]!, ctx);
+ * console.log(trace.answer, trace.correct, trace.nodes.map((n) => n.latencyMs));
+ * ```
  */
 export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx: ExecContext, options: RunOptions = {}): Promise<Trace> {
   const g = "levels" in graph ? graph : prepareGraph(graph, ctx);
@@ -157,6 +190,8 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   const done = new Array<NodeTrace | undefined>(count);
   const fullText = new Array<string | undefined>(count);
   const samples = new SampleCounter();
+  const sampleBase = options.sampleBase ?? 0;
+  const outputSampling = options.output?.sampling ? { ...ctx.sampling, ...options.output.sampling } : ctx.sampling;
   let failed: { node: string; code: string; message: string } | undefined;
 
   for (const level of g.levels) {
@@ -169,7 +204,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       });
       const isOutput = i === g.outputIndex;
       const messages = renderPrompt(task, { role: node.role, isOutput, item, references });
-      const sampleIndex = samples.next(node.model, messages);
+      const sampleIndex = sampleBase + samples.next(node.model, messages);
       let startMs = 0;
       for (const p of g.preds[i]!) {
         const t = done[p]!;
@@ -178,15 +213,11 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const request: CallRequest = {
         model: g.specs[i]!,
         messages,
-        role: node.role,
-        isOutput,
-        style: task.style,
-        taskId: task.id,
-        item: { id: item.id, question: item.question },
-        references,
-        sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
+        sampling: { ...(isOutput ? outputSampling : ctx.sampling), seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
+        metadata: { role: node.role, isOutput, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references },
+        onText: isOutput ? options.output?.onText : undefined,
       };
       return { i, node, isOutput, messages, sampleIndex, startMs, request };
     });
@@ -263,7 +294,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   }
   // Every outcome below is one fixed-shape literal (no spreads): it is built once per item.
   const trace = (answer: string | null, output: string, correct: boolean | null, error?: Trace["error"]): Trace => {
-    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined };
+    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined, unreadable: false };
     if (error) t.error = error;
     return t;
   };
@@ -275,6 +306,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   try {
     const grade = await task.grade(item, output);
     const t = trace(out.answer, output, grade.correct);
+    t.unreadable = grade.extracted === null;
     if (grade.reason !== undefined) t.gradeReason = grade.reason;
     return t;
   } catch (err) {

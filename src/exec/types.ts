@@ -46,6 +46,8 @@ export interface Trace {
   /** null when the item errored (an error is never a wrong answer), or when it was run without grading. */
   correct: boolean | null;
   errored: boolean;
+  /** Graded, but no answer could be read from the output: wrong, and counted apart from other wrong answers. */
+  unreadable: boolean;
   error?: { code: string; message: string; node?: string } | undefined;
   gradeReason?: string | undefined;
   flops: number;
@@ -62,6 +64,8 @@ export interface EvalResult {
   correct: number;
   /** Items whose calls finally failed; kept apart from wrong answers. */
   errored: number;
+  /** Wrong items whose output held no readable answer (a subset of the wrong ones). */
+  unreadable: number;
   /** correct / (items - errored), with a Wilson interval. */
   accuracy: Proportion;
   meanFlops: number;

@@ -37,6 +37,14 @@ export const ChatCompletionSchema = z
 
 export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;
 
+/** One chunk of a streamed chat completion; the last may carry only `usage` (and no choice). */
+export const ChatChunkSchema = z
+  .object({
+    choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).loose().nullish(), finish_reason: z.string().nullish() }).loose(), { error: "the chunk has no `choices` list" }),
+    usage: UsageSchema.nullish(),
+  })
+  .loose();
+
 /** Parse a response body; returns a readable reason instead of throwing. */
 export function parseChatCompletion(data: unknown): { ok: true; value: ChatCompletion } | { ok: false; reason: string } {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return { ok: false, reason: "the response is not a JSON object" };

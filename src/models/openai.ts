@@ -10,7 +10,7 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { ProviderCallError, ProviderConfigError } from "./errors.js";
 import { Semaphore } from "./limiter.js";
-import { convertUsage, mapFinishReason, parseChatCompletion } from "./openai-response.js";
+import { ChatChunkSchema, convertUsage, mapFinishReason, parseChatCompletion, type ChatCompletion } from "./openai-response.js";
 import type { CallRequest, CallResult, Provider } from "./provider.js";
 import { withRetry, type RetryPolicy } from "./retry.js";
 import type { ModelSpec } from "./spec.js";
@@ -109,12 +109,63 @@ function mapError(err: unknown, url: string, modelId: string, timedOut: boolean,
   return new ProviderCallError(`${modelId}: could not reach ${url}: ${message}${cause}`, { url, isRetryable: true, code: "connection", cause: err });
 }
 
+/** The body of a chat call: the rendered messages with the call's sampling. */
+function chatParams(endpoint: OpenAIEndpoint, request: CallRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
+  const s = request.sampling;
+  return {
+    model: endpoint.model,
+    messages: request.messages,
+    temperature: s.temperature,
+    max_tokens: s.maxTokens,
+    ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+    ...(s.seed !== undefined ? { seed: s.seed } : {}),
+    ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
+  };
+}
+
+/**
+ * A streamed call: each piece of content is told to `onText` as it arrives, usage is asked for in a
+ * last chunk (servers that do not send it leave the counts to the estimate). Once some text has been
+ * told, a failure is not retryable: a retry would tell the listener a second, different text.
+ */
+async function streamedCall(
+  client: OpenAI,
+  params: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+  onText: (delta: string, atMs: number) => void,
+  at: { modelId: string; url: string; timeoutMs: number; signal: AbortSignal; started: number },
+): Promise<CallResult> {
+  let text = "";
+  let finish: string | null | undefined;
+  let usage: ChatCompletion["usage"];
+  try {
+    const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: at.signal, timeout: at.timeoutMs });
+    for await (const raw of stream) {
+      const chunk = ChatChunkSchema.safeParse(raw);
+      if (!chunk.success) throw new ProviderCallError(`${at.modelId}: ${at.url} sent a stream chunk of the wrong shape: ${chunk.error.issues[0]?.message ?? "unknown"}`, { url: at.url, isRetryable: false, code: "bad_response" });
+      const choice = chunk.data.choices[0];
+      const delta = choice?.delta?.content;
+      if (delta) {
+        text += delta;
+        onText(delta, performance.now() - at.started);
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.data.usage) usage = chunk.data.usage;
+    }
+  } catch (err) {
+    if (text === "" || err instanceof ProviderCallError) throw err;
+    const e = err as Error;
+    throw new ProviderCallError(`${at.modelId}: the stream from ${at.url} broke after ${text.length} characters: ${e.message}`, { url: at.url, isRetryable: false, code: "stream_broken", cause: err });
+  }
+  return { text, finishReason: mapFinishReason(finish), rawFinishReason: finish ?? undefined, usage: convertUsage(usage), latencyMs: performance.now() - at.started, warnings: [] };
+}
+
 /** One attempt, no retries, no limit. */
 function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI, timeoutMs: number): Provider {
   const url = `${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`;
   return {
     specificationVersion: "v1",
     provider: "openai-compatible",
+    streams: true,
     async generate(request: CallRequest): Promise<CallResult> {
       const controller = new AbortController();
       let timedOut = false;
@@ -126,20 +177,9 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
       request.signal?.addEventListener("abort", onAbort, { once: true });
       const started = performance.now();
       try {
-        const s = request.sampling;
+        if (request.onText) return await streamedCall(client, chatParams(endpoint, request), request.onText, { modelId, url, timeoutMs, signal: controller.signal, started });
         const response = await client.chat.completions
-          .create(
-            {
-              model: endpoint.model,
-              messages: request.messages,
-              temperature: s.temperature,
-              max_tokens: s.maxTokens,
-              ...(s.topP !== undefined ? { top_p: s.topP } : {}),
-              ...(s.seed !== undefined ? { seed: s.seed } : {}),
-              ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
-            },
-            { signal: controller.signal, timeout: timeoutMs },
-          )
+          .create(chatParams(endpoint, request), { signal: controller.signal, timeout: timeoutMs })
           .asResponse();
         let text: string;
         try {
@@ -189,7 +229,19 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
   };
 }
 
-/** A provider for a pool model whose endpoint is OpenAI-compatible. */
+/**
+ * A provider for a pool model whose endpoint is OpenAI-compatible.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIProvider, type ModelSpec } from "tts-graph";
+ *
+ * const model: ModelSpec = { id: "qwen", family: "qwen", params: 7e9, layers: 28, hidden: 3584, endpoint: { kind: "openai", baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen2.5-7B-Instruct" } };
+ * const provider = createOpenAIProvider(model, { timeoutMs: 60_000 });
+ * const r = await provider.generate({ model, messages: [{ role: "user", content: "2+2?" }], sampling: { temperature: 0, maxTokens: 16 }, sampleIndex: 0 });
+ * console.log(r.text, r.usage);
+ * ```
+ */
 export function createOpenAIProvider(model: ModelSpec, options: OpenAIProviderOptions = {}): Provider {
   const endpoint = model.endpoint;
   if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);
@@ -200,6 +252,7 @@ export function createOpenAIProvider(model: ModelSpec, options: OpenAIProviderOp
   const limited: Provider = {
     specificationVersion: "v1",
     provider: attempt.provider,
+    streams: true,
     generate: (request) => limit.run(() => attempt.generate(request), request.signal),
   };
   return withRetry(limited, { ...options.retry, ...(endpoint.maxRetries !== undefined ? { maxRetries: endpoint.maxRetries } : {}) });

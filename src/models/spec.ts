@@ -48,7 +48,27 @@ export const GgufEndpointSchema = z
 /** A model of the simulated world; `profile` names the simulated model when it differs from the id. */
 export const SimEndpointSchema = z.object({ kind: z.literal("sim"), profile: z.string().optional() }).strict();
 
-export const EndpointSchema = z.discriminatedUnion("kind", [OpenAIEndpointSchema, GgufEndpointSchema, SimEndpointSchema]);
+/**
+ * A provider of the user's own: a JS module (ESM) whose export is a provider, or a function that
+ * makes one. It says itself what it supports, since nothing about it can be guessed from its kind.
+ */
+export const ModuleEndpointSchema = z
+  .object({
+    kind: z.literal("module"),
+    /** Path to the module (`.mjs` or `.js`), relative to the pool file. */
+    path: z.string().min(1),
+    /** The export to use (default `default`). */
+    export: z.string().min(1).optional(),
+    /** Passed to the export when it is a function that makes a provider. */
+    options: z.record(z.string(), z.unknown()).optional(),
+    /** Keep its responses in the response cache (default false): only for a provider whose answer depends on the request alone. */
+    cache: z.boolean().optional(),
+    /** It honours `responseFormat`, a JSON Schema for its output (default false; the field is then not passed on). */
+    structuredOutput: z.boolean().optional(),
+  })
+  .strict();
+
+export const EndpointSchema = z.discriminatedUnion("kind", [OpenAIEndpointSchema, GgufEndpointSchema, SimEndpointSchema, ModuleEndpointSchema]);
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
 /** The fields every model description shares, real or simulated: its id, family and FLOPs spec. */

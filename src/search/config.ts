@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { BudgetUnitSchema } from "../cost/budget.js";
 import { parseWith, readStructured } from "../util/files.js";
+import { SplitConfigSchema } from "../tasks/splits.js";
 import { ObjectiveSchema } from "./objective.js";
 import { DEFAULT_FAILURE_THRESHOLD } from "./records.js";
 
@@ -77,6 +78,8 @@ export const SearchConfigSchema = z
     cache: z.boolean().default(true),
     /** Folder of benchmark data for built-in tasks. */
     data: z.string().min(1).optional(),
+    /** How the task's items are split into search, validation and held-out test items (default: seed 0, 20% / 20% / the rest). */
+    splits: SplitConfigSchema.optional(),
   })
   .strict();
 

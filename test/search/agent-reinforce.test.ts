@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { builtinSimProfile } from "../../src/index.js";
+import { builtinSimProfile } from "../../src/sim/index.js";
 import { Journal } from "../../src/search/events.js";
 import { runSearch } from "../../src/search/harness.js";
 import { OPTIMIZER_NAMES } from "../../src/search/optimizers/index.js";

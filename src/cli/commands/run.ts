@@ -1,16 +1,15 @@
 /** `tts-graph run GRAPH "question"`: run a graph on one question and show what each node did. */
 import { UserError } from "../../errors.js";
 import { prepareGraph, runGraph } from "../../exec/run.js";
-import { ExitError } from "../main.js";
 import type { TaskItem } from "../../tasks/types.js";
+import { cliContext, findItem, loadGraphForPool, openCache, poolForRun, taskFor, type RunOpts } from "../exec-setup.js";
+import { ExitError } from "../exit.js";
 import { emit, table, type Io } from "../output.js";
-import { cliContext, loadGraphForPool, openCache, poolFor } from "../shared/exec.js";
-import { findItem, taskFor, type RunOpts } from "../shared/items.js";
 
 export async function runCommand(file: string, question: string, opts: RunOpts, io: Io): Promise<void> {
   if (question.trim() === "") throw new UserError("the question is empty", { code: "usage", source: "question" });
   const task = taskFor(opts);
-  const loaded = poolFor(opts.task, opts.pool);
+  const loaded = await poolForRun(opts.task, opts.pool);
   const graph = loadGraphForPool(file, loaded);
   // A question naming one of the task's items (by id or by its text) is asked as that item and graded.
   const known = opts.task !== undefined ? findItem(task, question) : undefined;

@@ -8,7 +8,8 @@ import { loadSearchConfig, parseSearchConfig, type SearchConfig } from "../../se
 import { objectiveFromName } from "../../search/objective.js";
 import { loadPlugins, resolveOptimizer } from "../../search/plugins.js";
 import type { ResolvedParts } from "../../search/setup.js";
-import { openCache, poolFor, withAbsolutePaths } from "./exec.js";
+import { absoluteSplitConfig } from "../../tasks/splits.js";
+import { openCache, poolFor, withAbsolutePaths } from "../exec-setup.js";
 
 /** Flags shared by `search` and `compare`. */
 export interface SearchFlags {
@@ -79,7 +80,7 @@ export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig
 
 /** Task, pool, providers and response cache of a config. Close the cache when done. */
 export function resolveParts(config: SearchConfig, cacheOpt?: string | boolean): ResolvedParts & { cache: ResponseCache | null } {
-  const task = resolveTask(config.task, { dataDir: config.data });
+  const task = resolveTask(config.task, { dataDir: config.data, splits: config.splits });
   const loaded = poolFor(config.task, config.pool);
   const pool: LoadedPool = { ...loaded, pool: { ...loaded.pool, models: withAbsolutePaths(loaded) } };
   const cache = config.cache ? openCache(pool, cacheOpt === undefined ? true : cacheOpt) : null;
@@ -117,6 +118,7 @@ export function withAbsoluteFiles(config: SearchConfig): SearchConfig {
     task: absoluteSpec(config.task),
     pool: absoluteSpec(config.pool),
     ...(config.data !== undefined ? { data: resolve(config.data) } : {}),
+    ...(config.splits ? { splits: absoluteSplitConfig(config.splits, resolve) } : {}),
     ...(config.plugins !== undefined ? { plugins: config.plugins.map((p) => resolve(p)) } : {}),
   };
 }
