@@ -1,6 +1,6 @@
 /** A hill climber as a plugin: mutations of the best graph so far (random graphs until one has a score). */
 import { z } from "zod";
-import { BaseOptimizer, defineOptimizer, mutate, ProbGraph, sampleFeasible } from "tts-graph";
+import { BaseOptimizer, defineOptimizer, mutate, ProbGraph, sampleFeasible } from "tts-graph/search";
 
 class HillClimb extends BaseOptimizer {
   name = "hill-climb";
