@@ -6,7 +6,7 @@
  */
 import type { SearchCost } from "./cost.js";
 import { chatKey, EVENT_VERSION, type EventSink, type RecordedEvent, type ReplayMemo, type SearchEvent } from "./events.js";
-import type { AgentCaller, RunStats } from "./harness.js";
+import type { AgentCaller, RunStats } from "./contract.js";
 import type { AgentChannel, AgentChatResponse } from "./types.js";
 
 /** Events in order, numbered, delivered to the sink when flushed (the sink is awaited, so it may persist). */

@@ -22,7 +22,7 @@ import type { TaskItem } from "../tasks/types.js";
 import { Rng } from "../util/rng.js";
 import { addEvals, addItemCosts, newSearchCost, type SearchCost } from "./cost.js";
 import type { EvalSplit } from "./events.js";
-import { newRunStats, type RunOptions, type RunStats, type SearchResult, type SearchSetup } from "./harness.js";
+import { newRunStats, type RunOptions, type RunStats, type SearchResult, type SearchSetup } from "./contract.js";
 import { describeObjective } from "./objective.js";
 import { checkDraft, isFailed, recordOf, type GraphRecord } from "./records.js";
 import { EventLog, replayingChannel } from "./replay.js";
