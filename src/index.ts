@@ -53,7 +53,8 @@ export { listen, type ListenOptions, type RunningServer } from "./serve/listen.j
 // as library calls) belong in this block, each with an @example; the full layers are
 // `tts-graph/search` and `tts-graph/runs`.
 export { parseSearchConfig, loadSearchConfig, buildSearch, runSearch, type SearchConfig, type SearchConfigInput, type ResolvedParts, type SearchSetup, type SearchResult } from "./search/index.js";
-export { readRun, readRunStatus, type RunRead, type RunStatus } from "./runs/index.js";
+export { readRun, readRunStatus, SearchRun, type RunRead, type RunStatus } from "./runs/index.js";
+export { Study, defineOptimizer, RandomSearch, type EvaluationRequest, type OptimizerDefinition } from "./search/index.js";
 // ---------------------------------------------------------------------------------------------
 
 export { VERSION } from "./version.js";

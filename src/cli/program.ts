@@ -189,7 +189,7 @@ export function buildProgram(io: Io): Command {
     program
       .command("search")
       .description("find the best collaboration graph for a task, pool and budget (Agent-REINFORCE with the rule agent by default)")
-      .addOption(new Option("--optimizer <name>", "search method (default agent-reinforce)").choices(["agent-reinforce", "reinforce", "random", "tpe", "evolution", "textgrad", "maas", "agent-reinforce-no-insights", "agent-reinforce-random-init", "agent-reinforce-no-fuser"]))
+      .option("--optimizer <name>", "search method: agent-reinforce (default), reinforce, random, tpe, evolution, textgrad, maas, the ablations agent-reinforce-no-insights, agent-reinforce-random-init, agent-reinforce-no-fuser, or one registered by the config's plugins")
       .option("--seed <n>", "seed of the search (default 0)", intArg("--seed"))
       .option("--out <dir>", "run folder (default runs/<task>-<pool>-<optimizer>-b<budget>-s<seed>); must be new, empty, or given with --force")
       .option("--resume <dir>", "continue the interrupted run in this folder with its config.json (flags that change the result must match it)")
@@ -200,7 +200,7 @@ export function buildProgram(io: Io): Command {
     program
       .command("compare")
       .description("compare search methods over several seeds at equal search cost: mean true accuracy with spread, and the best graph found")
-      .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas; ablations agent-reinforce-no-insights, agent-reinforce-random-init, agent-reinforce-no-fuser")
+      .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas; ablations agent-reinforce-no-insights, agent-reinforce-random-init, agent-reinforce-no-fuser; or ones registered by the config's plugins")
       .requiredOption("--seeds <n>", "runs per method (seeds 0 .. N-1)", intArg("--seeds"))
       .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items")),
   ).action(async (opts) => (await import("./commands/compare.js")).compareCommand(opts, io));

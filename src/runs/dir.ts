@@ -21,6 +21,16 @@ import { makeDirs, parseWith, readStructured, writeFailure, writeJsonAtomic } fr
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { readJournal, type JournalRead } from "./journal.js";
 
+/** A folder name as it can be pasted into a shell. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that continues the run in `dir`. */
+export function resumeCommandFor(dir: string): string {
+  return `tts-graph search --resume ${shellQuote(dir)}`;
+}
+
 export const RUN_FILES = {
   config: "config.json",
   events: "events.jsonl",
@@ -146,7 +156,7 @@ export function createRunDir(dir: string, config: SearchConfig, options: CreateR
   const force = options.force === true;
   const hint = "choose another --out, or pass --force to replace it";
   if (state.kind === "run" && !force) {
-    const resume = `tts-graph search --resume ${dir}`;
+    const resume = resumeCommandFor(dir);
     if (!state.config) throw new UserError(`${dir} holds a run whose config cannot be read (${state.problem ?? "unknown problem"}): ${hint}`, { code: "out_in_use", source: "--out" });
     const diffs = configDifferences(state.config, config);
     if (diffs.length > 0) throw new UserError(`${dir} holds a run of another config (${describeDifferences(diffs)}): ${hint}`, { code: "out_in_use", source: "--out" });

@@ -101,7 +101,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   };
   for (const optimizer of options.optimizers) {
     for (let seed = 0; seed < options.seeds; seed++) {
-      const config: SearchConfig = { ...options.base, optimizer: optimizer as SearchConfig["optimizer"], seed };
+      const config: SearchConfig = { ...options.base, optimizer, seed };
       const setup = buildSearch(config, parts);
       const result: SearchResult = await runSearch(setup, { sink: options.sinkFor?.(optimizer, seed) });
       const s = await score(result.best.graph, result.best.hash);

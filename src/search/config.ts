@@ -3,13 +3,14 @@
  * field has a default, so an empty config is the default search (Agent-REINFORCE with the rule agent
  * on sim:math with the sim:llama pool at budget 18, seed 0). Flags override the file.
  */
+import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { BudgetUnitSchema } from "../cost/budget.js";
 import { SamplingConfigSchema } from "../models/sampling.js";
 import { parseWith, readStructured } from "../util/files.js";
 import { SplitConfigSchema } from "../tasks/splits.js";
 import { ObjectiveSchema } from "./objective.js";
-import { OPTIMIZER_NAMES } from "./optimizers/index.js";
+import { DEFAULT_FAILURE_THRESHOLD } from "./records.js";
 
 export const SpaceConfigSchema = z
   .object({
@@ -46,7 +47,8 @@ export const SearchConfigSchema = z
     pool: z.string().min(1).default("sim:llama"),
     budget: z.number().positive().default(18),
     budgetUnit: BudgetUnitSchema.default("units"),
-    optimizer: z.enum(OPTIMIZER_NAMES).default("agent-reinforce"),
+    /** A built-in optimizer (agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas, the ablations) or one a plugin registers. */
+    optimizer: z.string().min(1).default("agent-reinforce"),
     /** `rules` (no LLM) or a model id: a pool model, or with `agentUrl` a model of that endpoint. */
     agent: z.string().min(1).default("rules"),
     /** OpenAI-compatible base URL of the agent model, when it is not in the pool. */
@@ -66,9 +68,11 @@ export const SearchConfigSchema = z
     space: SpaceConfigSchema.default({ maxSlots: 12, repair: "drop-smallest", fuser: true }),
     selection: SelectionConfigSchema.default({ candidates: 4, items: 50, confidence: 0.95 }),
     /** An evaluation with more than this fraction of errored items is failed (missing data, not a low score). */
-    failureThreshold: z.number().min(0).max(1).default(0.5),
-    /** Method-specific settings, e.g. {insights: false} or {init: "random"} for Agent-REINFORCE's ablations. */
+    failureThreshold: z.number().min(0).max(1).default(DEFAULT_FAILURE_THRESHOLD),
+    /** Method-specific settings, checked against the optimizer's options schema, e.g. {insights: false} or {init: "random"} for Agent-REINFORCE's ablations. */
     optimizerOptions: z.record(z.string(), z.unknown()).default({}),
+    /** JS modules that register optimizers or agents (paths relative to the config file). */
+    plugins: z.array(z.string().min(1)).optional(),
     /** Most model calls in flight at once. */
     concurrency: z.number().int().positive().max(1024).optional(),
     /** Sampling of every graph call (temperature, topP, maxTokens, stop, per role in `roles`); default T 0.7, 1024 tokens. */
@@ -93,7 +97,9 @@ export function parseSearchConfig(data: unknown, source = "search config"): Sear
 
 /** Read a config file (YAML or JSON). */
 export function loadSearchConfig(path: string): SearchConfig {
-  return parseSearchConfig(readStructured(path, "search config"), path);
+  const config = parseSearchConfig(readStructured(path, "search config"), path);
+  // Plugins are named relative to the config file, and recorded absolute so a run resumes from anywhere.
+  return config.plugins ? { ...config, plugins: config.plugins.map((p) => (isAbsolute(p) ? p : resolve(dirname(path), p))) } : config;
 }
 
 /** JSON Schema of the config file, for editors and documentation. */

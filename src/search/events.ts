@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { Issue } from "../errors.js";
 import type { Graph } from "../graph/schema.js";
 import type { ChatMessage } from "../tasks/types.js";
-import type { AgentChatResponse, EvalStatus, ItemOutcome, Phase, Score } from "./types.js";
+import type { AgentChatResponse, EvalStatus, ItemOutcome, Phase, Score } from "./outcomes.js";
 
 /** Version of the event format; bump when a field changes meaning. */
 export const EVENT_VERSION = 1;

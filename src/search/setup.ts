@@ -13,7 +13,7 @@ import type { Task } from "../tasks/types.js";
 import type { SearchConfig } from "./config.js";
 import { executorEvaluator } from "./evaluator.js";
 import type { AgentCaller, SearchSetup } from "./harness.js";
-import { optimizerInfo } from "./optimizers/index.js";
+import { resolveOptimizer } from "./plugins.js";
 import { SearchSpace } from "./space.js";
 import type { AgentChatRequest } from "./types.js";
 
@@ -114,7 +114,7 @@ function requireUnitSpecs(config: SearchConfig, parts: ResolvedParts): void {
 
 /** A runnable search from a config and resolved parts. Throws a user error (exit 2) for a bad combination. */
 export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchSetup {
-  const info = optimizerInfo(config.optimizer);
+  const { definition: info, options } = resolveOptimizer(config);
   const model = agentModel(config, parts.pool);
   if (info.needsLlm && !model) {
     throw new UserError(`the ${config.optimizer} optimizer needs an LLM and none is configured: give --agent MODEL_ID (a pool model, or with --agent-url URL a model of an OpenAI-compatible endpoint)`, { code: "needs_llm", source: "--agent" });
@@ -136,7 +136,7 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
   });
   return {
     space,
-    optimizer: info.factory,
+    optimizer: (ctx) => info.create(ctx, options),
     optimizerName: config.optimizer,
     seed: config.seed,
     objective: config.objective,
@@ -150,7 +150,7 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
     batch: config.batch,
     selection: config.selection,
     failureThreshold: config.failureThreshold,
-    optimizerOptions: config.optimizerOptions,
+    optimizerOptions: options,
     config,
   };
 }

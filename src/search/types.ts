@@ -8,6 +8,9 @@ import type { ChatMessage } from "../tasks/types.js";
 import type { Genome, SearchSpace } from "./space.js";
 import type { Objective } from "./objective.js";
 import type { SearchEvent } from "./events.js";
+import type { AgentChatResponse, EvalStatus, ItemOutcome, Phase, Score } from "./outcomes.js";
+
+export type { AgentChatResponse, EvalStatus, ItemOutcome, Phase, Score } from "./outcomes.js";
 
 /** A graph an optimizer wants evaluated. */
 export interface ProposalDraft {
@@ -26,39 +29,8 @@ export interface Proposal extends ProposalDraft {
   iteration: number;
 }
 
-/** What a graph did on one item (a compact form of the executor's trace). */
-export interface ItemOutcome {
-  itemId: string;
-  /** null when the item errored: an error is never a wrong answer. */
-  correct: boolean | null;
-  errored: boolean;
-  flops: number;
-  latencyMs: number;
-  dollars: number | undefined;
-  /** Model calls made (the graph's nodes that ran). */
-  calls: number;
-  /** Attempts beyond the first of those calls (absent when none were retried). */
-  retries?: number | undefined;
-  error?: string | undefined;
-  /** Present (true) when the output held no readable answer. */
-  unreadable?: true | undefined;
-}
 
-/** A graph's aggregate on some items. */
-export interface Score {
-  items: number;
-  correct: number;
-  errored: number;
-  /** correct / (items - errored); NaN when nothing was graded. */
-  accuracy: number;
-  meanFlops: number;
-  meanLatencyMs: number;
-  meanDollars: number | undefined;
-  /** The objective's value (higher is better); NaN when the evaluation failed. */
-  utility: number;
-}
 
-export type EvalStatus = "ok" | "failed" | "rejected";
 
 /** The result the harness tells an optimizer about one proposal. */
 export interface EvalOutcome {
@@ -85,8 +57,6 @@ export interface AskRequest {
   remainingEvals: number;
 }
 
-/** What evaluations are for; `selection` is the harness's own final validation. */
-export type Phase = "probe" | "pretest" | "search" | "selection";
 
 /** An optimizer's answer to `ask`. */
 export interface AskBatch {
@@ -108,12 +78,6 @@ export interface AgentChatRequest {
   temperature?: number | undefined;
 }
 
-export interface AgentChatResponse {
-  text: string;
-  promptTokens: number | undefined;
-  completionTokens: number | undefined;
-  latencyMs: number;
-}
 
 /** The one way an optimizer reaches an LLM: through the harness, so calls are logged and replayable. */
 export interface AgentChannel {

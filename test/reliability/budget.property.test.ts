@@ -14,7 +14,8 @@ import { resolvePool, resolveProviders, resolveTask } from "../../src/resolve.js
 import { parseSearchConfig } from "../../src/search/config.js";
 import { ProbGraph } from "../../src/search/distribution.js";
 import { Journal } from "../../src/search/events.js";
-import { checkDraft, runSearch, type SearchSetup } from "../../src/search/harness.js";
+import { runSearch, type SearchSetup } from "../../src/search/harness.js";
+import { checkDraft } from "../../src/search/records.js";
 import { OPTIMIZER_NAMES } from "../../src/search/optimizers/index.js";
 import { buildSearch } from "../../src/search/setup.js";
 import { SearchSpace, type Genome } from "../../src/search/space.js";

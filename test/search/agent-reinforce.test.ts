@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { builtinSimProfile } from "../../src/sim/index.js";
 import { Journal } from "../../src/search/events.js";
 import { runSearch } from "../../src/search/harness.js";
-import { OPTIMIZER_NAMES, optimizerInfo } from "../../src/search/optimizers/index.js";
+import { OPTIMIZER_NAMES } from "../../src/search/optimizers/index.js";
+import { optimizers } from "../../src/search/plugins.js";
 import { resolvePool } from "../../src/resolve.js";
 import { simSetup } from "./helpers.js";
 import { topology } from "../../src/graph/topology.js";
@@ -150,7 +151,7 @@ describe("Agent-REINFORCE ablations by name", () => {
   it("are optimizer names a comparison can pass", () => {
     for (const n of ["agent-reinforce-no-insights", "agent-reinforce-random-init", "agent-reinforce-no-fuser"]) {
       expect(OPTIMIZER_NAMES).toContain(n);
-      expect(optimizerInfo(n).needsLlm).toBe(false);
+      expect(optimizers.get(n).needsLlm).toBe(false);
     }
   });
 

@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -18,7 +19,7 @@ describe("search config", () => {
 
   it("reports every problem with its field", () => {
     try {
-      parseSearchConfig({ budget: 0, optimizer: "annealing", selection: { items: -1 }, extra: true }, "my.yaml");
+      parseSearchConfig({ budget: 0, optimizer: "", selection: { items: -1 }, extra: true }, "my.yaml");
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(UserError);
@@ -36,5 +37,21 @@ describe("search config", () => {
       else expect(loadSearchConfig(join(EXAMPLES, f)).version).toBe(1);
     }
     expect(JSON.stringify(searchConfigJsonSchema())).toContain("optimizerOptions");
+  });
+});
+
+describe("search config plugins", () => {
+  it("are resolved relative to the config file and recorded absolute", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tts-graph-config-"));
+    try {
+      const file = join(dir, "c.json");
+      writeFileSync(file, JSON.stringify({ optimizer: "hill-climb", plugins: ["./plugins/hill.js"] }));
+      const c = loadSearchConfig(file);
+      expect(c.plugins).toEqual([join(dir, "plugins", "hill.js")]);
+      // A method that is not built in is checked against the registry after the plugins are loaded.
+      expect(c.optimizer).toBe("hill-climb");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoadedPool } from "../../src/models/pool.js";
 import { resolvePool } from "../../src/resolve.js";
 import { Journal, replayMemo } from "../../src/search/events.js";
-import { combinedEstimate, newRunStats, runSearch, selectionRounds } from "../../src/search/harness.js";
+import { newRunStats, runSearch } from "../../src/search/harness.js";
+import { selectionRounds } from "../../src/search/selection.js";
+import { combinedEstimate } from "../../src/search/statistics.js";
 import type { ProposalDraft } from "../../src/search/types.js";
 import { wilson } from "../../src/util/stats.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
@@ -170,5 +172,22 @@ describe("final choice with the search's evidence", () => {
     expect(named.length).toBeGreaterThanOrEqual(3);
     const want = [...named].reverse().slice(0, 3).map((d) => JSON.stringify(d.graph));
     expect(r.candidates.map((c) => JSON.stringify(c.graph))).toEqual(want);
+  });
+});
+
+describe("the whole evaluation budget", () => {
+  it("what the search leaves (TPE repeating a graph measured on every search item) goes to the selection, and the result says so", async () => {
+    const r = await runSearch(simSetup({ optimizer: "tpe", evals: 800, selection: { candidates: 4, items: 50 } }));
+    expect(r.cost.evals.total).toBe(800);
+    expect(r.cost.evals.selection).toBeGreaterThan(200);
+    expect(r.spending.unspent).toBe(0);
+    expect(r.spending.reason).toMatch(/already evaluated on every search item .* unspent evaluations went to the selection/);
+  });
+
+  it("what the selection cannot use (every validation item measured) is named, with why the search ended", async () => {
+    const r = await runSearch(simSetup({ optimizer: "random", evals: 1000, iterations: 2, selection: { candidates: 2, items: 10 } }));
+    expect(r.cost.evals.total).toBeLessThan(1000);
+    expect(r.spending.unspent).toBe(1000 - r.cost.evals.total);
+    expect(r.spending.reason).toMatch(/^\d+ evaluations unspent: the selection measured its candidates on all \d+ validation items.*cap of 2 iterations/);
   });
 });

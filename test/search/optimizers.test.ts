@@ -4,11 +4,11 @@ import { resolvePool } from "../../src/resolve.js";
 import { Journal } from "../../src/search/events.js";
 import { runSearch, type SearchSetup } from "../../src/search/harness.js";
 import { scoreOf } from "../../src/search/score.js";
-import { OPTIMIZERS, type OptimizerName } from "../../src/search/optimizers/index.js";
+import { resolveOptimizer } from "../../src/search/plugins.js";
 import type { EvalOutcome, Optimizer, ProposalDraft } from "../../src/search/types.js";
 import { simSetup } from "./helpers.js";
 
-const NUMERIC: OptimizerName[] = ["agent-reinforce", "reinforce", "random", "tpe", "evolution"];
+const NUMERIC: string[] = ["agent-reinforce", "reinforce", "random", "tpe", "evolution"];
 
 /** The hashes the optimizer proposed, in order. */
 async function proposals(setup: SearchSetup): Promise<string[]> {
@@ -51,7 +51,8 @@ describe("optimizer contract", () => {
 
     it(`${name}: refuses a second report of the same proposal`, async () => {
       const setup = simSetup({ optimizer: name });
-      const opt = OPTIMIZERS[name].factory({ space: setup.space, seed: 0, objective: { kind: "accuracy" }, task: { id: "sim:math", style: "math" }, emit: () => {}, options: {} });
+      const { definition, options } = resolveOptimizer({ optimizer: name, optimizerOptions: {} });
+      const opt = definition.create({ space: setup.space, seed: 0, objective: { kind: "accuracy" }, task: { id: "sim:math", style: "math" }, emit: () => {}, options }, options);
       const batch = await opt.ask({ iteration: 0, samples: 3, batch: 4, remainingEvals: 100 });
       const d = batch.proposals[0]!;
       const items = [{ itemId: "i1", correct: true, errored: false, flops: 1, latencyMs: 1, dollars: undefined, calls: 1 }];

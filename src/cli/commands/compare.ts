@@ -8,9 +8,9 @@ import { createExecContext } from "../../exec/context.js";
 import { toMermaid } from "../../graph/render.js";
 import { runCompare, type CompareResult } from "../../search/compare.js";
 import { executorEvaluator } from "../../search/evaluator.js";
-import { OPTIMIZER_NAMES, optimizerInfo } from "../../search/optimizers/index.js";
+import { optimizers, resolveOptimizer } from "../../search/plugins.js";
 import { emit, table, type Io } from "../output.js";
-import { checkPoolForTask, configFrom, probeSearch, resolveParts, type SearchFlags } from "./search.js";
+import { checkPoolForTask, configFrom, probeSearch, resolveParts, withPlugins, type SearchFlags } from "../shared/search-config.js";
 
 export interface CompareOpts extends SearchFlags {
   optimizers: string;
@@ -40,13 +40,13 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names.length === 0) throw new UserError(`--optimizers needs at least one of ${OPTIMIZER_NAMES.join(", ")}`, { code: "no_optimizers", source: "--optimizers" });
-  for (const n of names) optimizerInfo(n);
+  if (names.length === 0) throw new UserError(`--optimizers needs at least one of ${optimizers.names().join(", ")}`, { code: "no_optimizers", source: "--optimizers" });
   if (opts.seeds < 1) throw new UserError("--seeds must be at least 1", { code: "invalid_seeds", source: "--seeds" });
-  const base = configFrom({ ...opts, optimizer: names[0] });
+  const base = await withPlugins(configFrom({ ...opts, optimizer: names[0] }), opts.config ?? "command line");
+  for (const n of names) resolveOptimizer({ ...base, optimizer: n }, n === names[0] ? (opts.config ?? "command line") : "--optimizers");
   checkPoolForTask(base);
   for (const n of names) {
-    if (optimizerInfo(n).needsLlm && base.agent === "rules") {
+    if (optimizers.get(n).needsLlm && base.agent === "rules") {
       throw new UserError(`the ${n} optimizer needs an LLM and none is configured: give --agent MODEL_ID (a pool model, or with --agent-url URL a model of an OpenAI-compatible endpoint)`, { code: "needs_llm", source: "--agent" });
     }
   }

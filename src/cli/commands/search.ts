@@ -11,57 +11,18 @@ import { join, resolve } from "node:path";
 import { UserError } from "../../errors.js";
 import type { ResponseCache } from "../../exec/cache.js";
 import { toMermaid } from "../../graph/render.js";
-import type { LoadedPool } from "../../models/pool.js";
-import type { ModelSpec } from "../../models/spec.js";
-import { absoluteSpec, resolveProviders, resolveTask } from "../../resolve.js";
-import { acquireLock, configDifferences, createRunDir, describeDifferences, discardNewRun, readRun } from "../../runs/dir.js";
-import { journalEvaluations, type JournalRead } from "../../runs/journal.js";
-import { RunRecorder } from "../../runs/recorder.js";
+import { absoluteSpec } from "../../resolve.js";
+import { configDifferences, describeDifferences, readRun, resumeCommandFor } from "../../runs/dir.js";
+import { SearchRun } from "../../runs/session.js";
 import { trapStopSignals } from "../../runs/signals.js";
-import { absoluteSplitConfig } from "../../tasks/splits.js";
-import { loadSearchConfig, parseSearchConfig, type SearchConfig } from "../../search/config.js";
-import { replayMemo, type ReplayMemo } from "../../search/events.js";
-import { newRunStats, runSearch, type SearchResult, type SearchSetup } from "../../search/harness.js";
-import { objectiveFromName } from "../../search/objective.js";
-import { agentModel, buildSearch, type ResolvedParts } from "../../search/setup.js";
-import { emit, type Io } from "../output.js";
+import type { SearchConfig } from "../../search/config.js";
+import type { SearchResult, SearchSetup } from "../../search/harness.js";
+import { buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { writeReport } from "../../report/index.js";
 import { agentUnusable } from "../../report/extract.js";
+import { emit, type Io } from "../output.js";
 import { ProgressLine } from "../progress.js";
-import { mergeSamplingConfig, type SamplingFlags } from "../../models/sampling.js";
-import { withAbsolutePaths, openCache, poolFor, probeEndpoints } from "../exec-setup.js";
-
-/** Flags shared by `search` and `compare`. */
-export interface SearchFlags extends SamplingFlags {
-  config?: string;
-  task?: string;
-  pool?: string;
-  budget?: number;
-  budgetUnit?: "units" | "flops" | "usd" | "ms";
-  optimizer?: string;
-  agent?: string;
-  agentUrl?: string;
-  iterations?: number;
-  batch?: number;
-  samples?: number;
-  evals?: number;
-  objective?: "accuracy" | "latency" | "cost";
-  latencyLimit?: number;
-  seed?: number;
-  /** commander: `--no-insights` gives false. */
-  insights?: boolean;
-  randomInit?: boolean;
-  /** commander: `--no-fuser` gives false. */
-  fuser?: boolean;
-  outputModel?: string;
-  data?: string;
-  concurrency?: number;
-  /** commander: `--no-cache` gives false, `--cache FILE` a string. */
-  cache?: string | boolean;
-  /** commander: `--no-probe` gives false. */
-  probe?: boolean;
-  json?: boolean;
-}
+import { checkPoolForTask, configFrom, defaultOutDir, probeSearch, resolveParts, withAbsoluteFiles, withPlugins, type SearchFlags } from "../shared/search-config.js";
 
 export interface SearchOpts extends SearchFlags {
   out?: string;
@@ -69,77 +30,6 @@ export interface SearchOpts extends SearchFlags {
   resume?: string;
   /** Start over in a folder that holds a run (or other files). */
   force?: boolean;
-}
-
-/** The config file (else `base`, else the defaults) with the flags laid over it, validated as one. */
-export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig {
-  const file = opts.config !== undefined ? loadSearchConfig(opts.config) : (base ?? parseSearchConfig({}));
-  const raw: Record<string, unknown> = { ...file };
-  const set = (k: string, v: unknown) => {
-    if (v !== undefined) raw[k] = v;
-  };
-  set("task", opts.task);
-  set("pool", opts.pool);
-  set("budget", opts.budget);
-  set("budgetUnit", opts.budgetUnit);
-  set("optimizer", opts.optimizer);
-  set("agent", opts.agent);
-  set("agentUrl", opts.agentUrl);
-  set("iterations", opts.iterations);
-  set("batch", opts.batch);
-  set("samples", opts.samples);
-  set("evals", opts.evals);
-  set("seed", opts.seed);
-  set("data", opts.data);
-  set("concurrency", opts.concurrency);
-  if (opts.cache === false) raw.cache = false;
-  const sampling = mergeSamplingConfig(file.sampling, opts);
-  if (sampling) raw.sampling = sampling;
-  if (opts.objective !== undefined || opts.latencyLimit !== undefined) {
-    const o = objectiveFromName(opts.objective ?? (opts.latencyLimit !== undefined ? "latency" : "accuracy"));
-    raw.objective = o.kind === "latency" && opts.latencyLimit !== undefined ? { ...o, limitMs: opts.latencyLimit } : o;
-  }
-  const space = { ...file.space };
-  if (opts.fuser === false) space.fuser = false;
-  if (opts.outputModel !== undefined) space.outputModel = opts.outputModel;
-  raw.space = space;
-  const optimizerOptions = { ...file.optimizerOptions };
-  if (opts.insights === false) optimizerOptions.insights = false;
-  if (opts.randomInit) optimizerOptions.init = "random";
-  raw.optimizerOptions = optimizerOptions;
-  return parseSearchConfig(raw, opts.config ?? "command line");
-}
-
-/** Task, pool, providers and response cache of a config. Close the cache when done. */
-export function resolveParts(config: SearchConfig, cacheOpt?: string | boolean): ResolvedParts & { cache: ResponseCache | null } {
-  const task = resolveTask(config.task, { dataDir: config.data, splits: config.splits });
-  const loaded = poolFor(config.task, config.pool);
-  const pool: LoadedPool = { ...loaded, pool: { ...loaded.pool, models: withAbsolutePaths(loaded) } };
-  const cache = config.cache ? openCache(pool, cacheOpt === undefined ? true : cacheOpt) : null;
-  return { task, pool, providers: resolveProviders(pool, { dataDir: config.data, task }), cache };
-}
-
-/** Check that every endpoint the search will call answers (pool models and the agent), before anything is spent. */
-export async function probeSearch(config: SearchConfig, parts: ResolvedParts, opts: SearchFlags, io: Io): Promise<void> {
-  const agent = agentModel(config, parts.pool);
-  const models = parts.pool.pool.models.filter((m) => config.space.models === undefined || config.space.models.includes(m.id) || m.id === agent?.id);
-  const all = agent && !models.some((m) => m.id === agent.id) ? [...models, agent] : models;
-  const label = (m: ModelSpec) => (m.id !== agent?.id ? `model ${m.id}` : config.agentUrl ? `the agent (--agent ${m.id} --agent-url ${config.agentUrl})` : `the agent, model ${m.id}`);
-  await probeEndpoints(all, opts, (line) => io.stderr(line + "\n"), label);
-}
-
-/** Simulated models answer only simulated tasks; say so before anything runs. */
-export function checkPoolForTask(config: SearchConfig): void {
-  if (config.task.startsWith("sim:") || !config.pool.startsWith("sim:")) return;
-  // A task name that is wrong is the first thing to say.
-  resolveTask(config.task, { dataDir: config.data });
-  throw new UserError(`task ${config.task} is not simulated, but pool ${config.pool} holds simulated models, which only answer simulated tasks: give --pool with a pool file of real models`, { code: "pool_required", source: "--pool" });
-}
-
-/** A deterministic default output folder for a config. */
-export function defaultOutDir(config: SearchConfig): string {
-  const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
-  return join("runs", `${slug(config.task)}-${slug(config.pool)}-${config.optimizer}-b${config.budget}-s${config.seed}`);
 }
 
 const pct = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a");
@@ -163,22 +53,13 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
     `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} updates rejected by validation, ${c.agent.fallbacks} fallbacks to the rule agent`,
     `chosen: ${result.selectionRule}`,
   ];
+  if (result.spending.reason !== "the whole budget was spent") lines.push(`evaluations: ${result.spending.reason}`);
   const unusable = agentUnusable(c.agent, agent);
   if (unusable) lines.unshift(`warning: ${unusable}`, "");
   if (truth) lines.push(`simulator ground truth of this graph: ${pct(truth.accuracy)} (± ${(100 * truth.stderr).toFixed(1)} points)`);
   lines.push(`wrote ${join(out, "best.graph.json")}, ${join(out, "result.json")} and ${join(out, "events.jsonl")}`);
   if (report) lines.push(`report: ${report.html} (Markdown: ${report.markdown})`);
   return lines.join("\n");
-}
-
-/** A folder name as it can be pasted into a shell. */
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command that continues the run in `dir`. */
-export function resumeCommandFor(dir: string): string {
-  return `tts-graph search --resume ${shellQuote(dir)}`;
 }
 
 /** Flags that only say where things are or how fast to go: a resume may change them. */
@@ -208,29 +89,17 @@ export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string
   };
 }
 
-/**
- * The config with its task, pool and data paths made absolute, as a new run records it: the run can
- * then be resumed, or reported on, from any working directory.
- */
-export function withAbsoluteFiles(config: SearchConfig): SearchConfig {
-  return { ...config, task: absoluteSpec(config.task), pool: absoluteSpec(config.pool), ...(config.data !== undefined ? { data: resolve(config.data) } : {}), ...(config.splits ? { splits: absoluteSplitConfig(config.splits, resolve) } : {}) };
-}
-
 interface Prepared {
-  out: string;
-  /** The config as the run records it. */
-  config: SearchConfig;
   setup: SearchSetup;
   parts: ResolvedParts & { cache: ResponseCache | null };
 }
 
-/** Resolve task, pool and providers and build the search. */
-function prepare(out: string, recorded: SearchConfig, effective: SearchConfig, cacheOpt: string | boolean | undefined): Prepared {
+/** Resolve task, pool and providers and build the search, recording `recorded` as its config. */
+function prepare(recorded: SearchConfig, effective: SearchConfig, cacheOpt: string | boolean | undefined): Prepared {
   checkPoolForTask(effective);
   const parts = resolveParts(effective, cacheOpt);
   try {
-    const setup: SearchSetup = { ...buildSearch(effective, parts), config: recorded };
-    return { out, config: recorded, setup, parts };
+    return { setup: { ...buildSearch(effective, parts), config: recorded }, parts };
   } catch (err) {
     parts.cache?.close();
     throw err;
@@ -239,81 +108,70 @@ function prepare(out: string, recorded: SearchConfig, effective: SearchConfig, c
 
 export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
   if (opts.resume !== undefined) return resumeSearch(opts.resume, opts, io);
-  const given = configFrom(opts);
+  const given = await withPlugins(configFrom(opts), opts.config ?? "command line");
   const config = withAbsoluteFiles(given);
   const out = opts.out ?? defaultOutDir(given);
-  const prepared = prepare(out, config, config, opts.cache);
+  const prepared = prepare(config, config, opts.cache);
   try {
     await probeSearch(config, prepared.parts, opts, io);
-    const { created } = createRunDir(out, config, { force: opts.force });
+    const run = SearchRun.start(out, config, { force: opts.force });
     io.stderr(`searching: ${config.optimizer} on ${config.task} with ${config.pool}, budget ${config.budget} ${config.budgetUnit}, ${config.evals} evaluations, seed ${config.seed}; writing ${out}\n`);
-    await execute(prepared, opts, io, { created });
+    await execute(run, prepared, opts, io);
   } finally {
     prepared.parts.cache?.close();
   }
 }
 
 async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void> {
-  const run = readRun(dir);
-  const effective = resumeConfig(run.config, opts, dir);
-  const prepared = prepare(dir, run.config, effective, opts.cache);
+  const stored = readRun(dir);
+  await withPlugins(stored.config, join(dir, "config.json"));
+  const effective = resumeConfig(stored.config, opts, dir);
+  const prepared = prepare(stored.config, effective, opts.cache);
   try {
     await probeSearch(effective, prepared.parts, opts, io);
+    let run: SearchRun;
     try {
-      acquireLock(dir);
+      run = SearchRun.resume(dir, stored);
     } catch (err) {
       if (!(err instanceof UserError)) io.stderr(`the run folder ${dir} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(dir)}\n`);
       throw err;
     }
-    const j = run.journal;
-    const evals = journalEvaluations(j.events);
-    const state = run.result ? "a finished run" : "an interrupted run";
+    const j = run.journal!;
     io.stderr(
-      `resuming ${state} in ${dir}: its journal holds ${j.events.length} events (${evals} of ${run.config.evals} evaluations)` +
+      `resuming ${run.wasFinished ? "a finished run" : "an interrupted run"} in ${dir}: its journal holds ${j.events.length} events (${run.journalEvaluations} of ${run.config.evals} evaluations)` +
         (j.torn ? `; its last line (line ${j.torn.line}, ${j.torn.bytes} bytes) was cut short when the process stopped and is dropped` : "") +
         "\n",
     );
-    await execute(prepared, opts, io, { journal: j });
+    await execute(run, prepared, opts, io);
   } finally {
     prepared.parts.cache?.close();
   }
 }
 
-/** Run the search into the run folder, resumable at every instant; then write the result. */
-async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: boolean; journal?: JournalRead }): Promise<void> {
-  const { out, config, parts } = p;
-  const stats = newRunStats();
-  const memo: ReplayMemo | undefined = from.journal ? replayMemo(from.journal.events) : undefined;
-  const progress = new ProgressLine(io, { total: config.evals, stats, cache: parts.cache?.lookups });
-  let recorder: RunRecorder;
-  try {
-    recorder = new RunRecorder(out, { evalsTotal: config.evals, existing: from.journal, onEvent: (e, state) => progress.update(e, state) });
-  } catch (err) {
-    if (from.journal) io.stderr(`the run folder ${out} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(out)}\n`);
-    else discardNewRun(out, from.created ?? false);
-    throw err;
-  }
+/** Run the search into the run folder, resumable at every instant; then report on it. */
+async function execute(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io): Promise<void> {
+  const { dir: out, config } = run;
+  const progress = new ProgressLine(io, { total: config.evals, stats: run.stats, cache: p.parts.cache?.lookups });
   // Signals stay trapped until the end: once the search is over the results are written whole
   // (every write is synchronous), and a signal then ends the process with a message, not silently.
-  let finished = false;
   const untrap = trapStopSignals((signal, code) => {
     progress.clearLive();
-    if (finished) {
+    if (run.finished) {
       io.stderr(`\nstopped by ${signal} after the search finished; its result is saved in ${join(out, "result.json")} (write the report with: tts-graph report ${out})\n`);
       if (opts.json) io.stdout(JSON.stringify({ error: { code: "interrupted", message: `stopped by ${signal} after the search finished`, signal, out } }) + "\n");
-      parts.cache?.close();
+      p.parts.cache?.close();
       process.exit(code);
     }
-    recorder.stop(signal);
-    const done = recorder.progress().evals;
+    run.stop(signal);
+    const done = run.progress()?.evals ?? 0;
     const how = resumeCommandFor(out);
     io.stderr(`\nstopped by ${signal} after ${done} of ${config.evals} evaluations; the run folder ${out} is saved. Continue it with:\n  ${how}\n`);
     if (opts.json) io.stdout(JSON.stringify({ error: { code: "interrupted", message: `stopped by ${signal}`, signal, out, evals: done, resume: how } }) + "\n");
-    parts.cache?.close();
+    p.parts.cache?.close();
     process.exit(code);
   });
   try {
-    await searchAndFinish(p, opts, io, { recorder, progress, stats, memo, resumed: from.journal !== undefined, created: from.created, onFinished: () => (finished = true) });
+    await searchAndReport(run, p, opts, io, progress);
     // Writing the report may never yield to the event loop: a signal that came meanwhile is answered
     // now, rather than dropped with the handlers.
     await new Promise((resolve) => setImmediate(resolve));
@@ -322,62 +180,32 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
   }
 }
 
-interface Running {
-  recorder: RunRecorder;
-  progress: ProgressLine;
-  stats: ReturnType<typeof newRunStats>;
-  memo: ReplayMemo | undefined;
-  resumed: boolean;
-  created: boolean | undefined;
-  /** Called once the results are on disk. */
-  onFinished: () => void;
-}
-
-/** Run the search, then write its results, report and summary. */
-async function searchAndFinish(p: Prepared, opts: SearchOpts, io: Io, run: Running): Promise<void> {
-  const { out, setup, parts, config } = p;
-  const { recorder, progress, stats, memo } = run;
+/** Run the search, then write its report and summary. */
+async function searchAndReport(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io, progress: ProgressLine): Promise<void> {
+  const { dir: out, config } = run;
   let result: SearchResult;
   try {
-    result = await runSearch(setup, { sink: recorder, memo, stats });
+    result = await run.execute(p.setup, { onEvent: (e, state) => progress.update(e, state) });
   } catch (err) {
     progress.clearLive();
-    if (run.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
-      // Nothing ran: leave no run folder behind for a config that cannot run.
-      recorder.stop("error");
-      discardNewRun(out, run.created);
-    } else {
-      recorder.stop(`error: ${(err as Error).message ?? String(err)}`);
-      io.stderr(`the run stopped with an error; its folder ${out} is saved, and after fixing the cause it continues with:\n  ${resumeCommandFor(out)}\n`);
-    }
+    if (run.resultsUnwritten) io.stderr(`the search finished but its results could not be written; its folder ${out} keeps the whole journal, and after fixing the cause the results are written with:\n  ${resumeCommandFor(out)}\n`);
+    else if (run.journalUnopened) io.stderr(`the run folder ${out} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(out)}\n`);
+    else if (!run.discarded) io.stderr(`the run stopped with an error; its folder ${out} is saved, and after fixing the cause it continues with:\n  ${resumeCommandFor(out)}\n`);
     throw err;
   }
-  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null, ...(config.sampling ? { sampling: config.sampling } : {}) } };
-  try {
-    recorder.finish(result, bestGraph);
-  } catch (err) {
-    progress.clearLive();
-    io.stderr(`the search finished but its results could not be written; its folder ${out} keeps the whole journal, and after fixing the cause the results are written with:\n  ${resumeCommandFor(out)}\n`);
-    throw err;
-  }
-  run.onFinished();
   progress.clearLive();
-  const resumed = run.resumed
-    ? { replayedEvaluations: stats.replayedItems, replayedAgentCalls: stats.replayedChats, newEvaluations: result.cost.evals.total - stats.replayedItems, divergedAt: recorder.divergedAt ?? null }
-    : undefined;
+  const resumed = run.resumeSummary(result);
   if (resumed) {
     io.stderr(`resumed: replayed ${resumed.replayedEvaluations} evaluations and ${resumed.replayedAgentCalls} agent calls from the journal, ran ${resumed.newEvaluations} new evaluations\n`);
-    if (recorder.divergedAt !== undefined) io.stderr(`warning: the re-run differed from the journal from event ${recorder.divergedAt} on (was the config, the data or tts-graph changed?); the journal now holds this run's events\n`);
+    if (resumed.divergedAt !== null) io.stderr(`warning: the re-run differed from the journal from event ${resumed.divergedAt} on (was the config, the data or tts-graph changed?); the journal now holds this run's events\n`);
   }
-
   // A report that cannot be written must not cost the user the search it describes.
   let reportFiles: { html: string; markdown: string } | undefined;
   try {
-    reportFiles = await writeReport(out, { models: parts.pool.pool.models });
+    reportFiles = await writeReport(out, { models: p.parts.pool.pool.models });
   } catch (err) {
     io.stderr(`warning: the report could not be written (${(err as Error).message}); the run is complete, try again with: tts-graph report ${out}\n`);
   }
-
-  const truth = parts.task.truth?.(result.best.graph);
+  const truth = p.parts.task.truth?.(result.best.graph);
   emit(io, opts.json, { out, result, truth: truth ? { accuracy: truth.accuracy, stderr: truth.stderr } : null, report: reportFiles ?? null, ...(resumed ? { resumed } : {}) }, () => summary(result, out, truth, reportFiles, config.agent));
 }

@@ -6,7 +6,7 @@
  */
 import { readRunStatus, type RunStatus } from "../../runs/status.js";
 import { emit, type Io } from "../output.js";
-import { resumeCommandFor } from "./search.js";
+import { resumeCommandFor } from "../../runs/dir.js";
 
 export interface StatusOpts {
   json?: boolean;

@@ -3,7 +3,7 @@
  * binary tournament are mutated into children, and the best of parents and children (by their
  * accumulated score, shrunk toward the mean for graphs seen on few items) survive.
  */
-import { shrunkAccuracy } from "../score.js";
+import { shrunkAccuracy } from "../statistics.js";
 import { utilityOf } from "../objective.js";
 import { ProbGraph } from "../distribution.js";
 import type { Genome } from "../space.js";

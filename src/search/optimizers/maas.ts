@@ -5,9 +5,9 @@
  * says so.
  */
 import { UserError } from "../../errors.js";
-import { LlmAgent } from "../../agent/llm.js";
-import type { Agent, UpdateInput } from "../../agent/types.js";
-import { applyUpdate, validateUpdate, type AgentUpdate } from "../../agent/update.js";
+import { LlmAgent } from "./agent-reinforce/llm.js";
+import type { Agent, UpdateInput } from "./agent-reinforce/types.js";
+import { applyUpdate, validateUpdate, type AgentUpdate } from "./agent-reinforce/update.js";
 import { topology } from "../../graph/topology.js";
 import type { EvalOutcome, OptimizerContext } from "../types.js";
 import { usable } from "./common.js";

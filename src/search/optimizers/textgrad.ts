@@ -7,9 +7,6 @@
  */
 import { z } from "zod";
 import { UserError, type Issue } from "../../errors.js";
-import { extractJson } from "../../agent/update.js";
-import { MAX_REPLY_CHARS } from "../../agent/llm.js";
-import { repairMessage } from "../../agent/prompts.js";
 import { EdgeSchema, NodeSchema, GRAPH_FORMAT_VERSION, type Graph } from "../../graph/schema.js";
 import { safeParseGraph } from "../../graph/validate.js";
 import { topology } from "../../graph/topology.js";
@@ -18,7 +15,9 @@ import type { ChatMessage } from "../../tasks/types.js";
 import { ProbGraph } from "../distribution.js";
 import { describeObjective } from "../objective.js";
 import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../types.js";
+import type { SearchSpace } from "../space.js";
 import { BaseOptimizer, draftOf, mutate, sampleFeasible, usable } from "./common.js";
+import { askJson } from "./llm-json.js";
 
 export const GraphEditSchema = z
   .object({
@@ -79,64 +78,21 @@ export class TextGrad extends BaseOptimizer {
   }
 
   private async edit(req: AskRequest): Promise<ProposalDraft[]> {
-    const space = this.ctx.space;
-    const base = editMessages(this.ctx, this.last, this.top(), req.samples);
-    let messages = base;
-    let lastReason = "";
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      let text: string;
-      try {
-        text = (await this.ctx.llm!.chat({ purpose: "edit", messages, jsonSchema: { name: "graph_edit", schema: graphEditJsonSchema() }, maxTokens: 4096, temperature: 0.2 })).text;
-      } catch (err) {
-        lastReason = `the agent call failed: ${(err as Error).message}`;
-        this.ctx.emit({ type: "agent.rejected", iteration: req.iteration, purpose: "edit", attempt, issues: [{ code: "call_failed", path: "", message: lastReason }], excerpt: "" });
-        continue;
-      }
-      const issues: Issue[] = [];
-      const drafts: ProposalDraft[] = [];
-      let feedback = "";
-      if (text.length > MAX_REPLY_CHARS) issues.push({ code: "reply_too_long", path: "", message: `the reply has ${text.length} characters; the limit is ${MAX_REPLY_CHARS}` });
-      else {
-        const json = extractJson(text);
-        if ("error" in json) issues.push({ code: "not_json", path: "", message: json.error });
-        else {
-          const r = GraphEditSchema.safeParse(json.value);
-          if (!r.success) issues.push(...zodIssues(r.error));
-          else {
-            feedback = r.data.feedback;
-            r.data.graphs.slice(0, req.samples).forEach((g, i) => {
-              const graph: Graph = { version: GRAPH_FORMAT_VERSION, nodes: g.nodes, edges: g.edges, output: g.output };
-              const parsed = safeParseGraph(graph, { models: [...new Set([...space.models, ...space.outModels])] });
-              if (!parsed.success) {
-                for (const is of parsed.issues.filter((x) => x.severity === "error")) issues.push({ ...is, path: `graphs[${i}].${is.path}` });
-                return;
-              }
-              const mapped = space.fromGraph(parsed.graph);
-              if ("problems" in mapped) {
-                for (const p of mapped.problems) issues.push({ code: "outside_space", path: `graphs[${i}]`, message: p });
-                return;
-              }
-              const check = space.check(parsed.graph);
-              if (!check.ok) {
-                issues.push({ code: "over_budget", path: `graphs[${i}]`, message: `graph ${i} ${check.reason ?? "is over budget"}` });
-                return;
-              }
-              drafts.push({ graph: space.toGraph(mapped.genome), genome: space.normalise(mapped.genome), origin: "llm-edit" });
-            });
-          }
-        }
-      }
-      if (issues.length === 0 && drafts.length > 0) {
-        this.ctx.emit({ type: "agent.feedback", iteration: req.iteration, agent: this.ctx.llm!.model, text: feedback });
-        return drafts;
-      }
-      if (issues.length === 0) issues.push({ code: "no_graphs", path: "graphs", message: "no usable graph in the reply" });
-      this.ctx.emit({ type: "agent.rejected", iteration: req.iteration, purpose: "edit", attempt, issues, excerpt: text.slice(0, 300) });
-      lastReason = issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message}`).join("; ");
-      messages = [...base, ...repairMessage(text.slice(0, 2000), issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message} [${i.code}]`))];
-    }
-    this.ctx.emit({ type: "agent.fallback", iteration: req.iteration, purpose: "edit", reason: `${this.maxAttempts} attempts failed (last: ${lastReason.slice(0, 500)}); random edits of the best graph are used` });
-    return [];
+    const llm = this.ctx.llm!;
+    const got = await askJson({
+      channel: llm,
+      emit: this.ctx.emit,
+      purpose: "edit",
+      iteration: req.iteration,
+      messages: editMessages(this.ctx, this.last, this.top(), req.samples),
+      schema: { name: "graph_edit", schema: graphEditJsonSchema() },
+      check: (value) => checkEdit(value, this.ctx.space, req.samples),
+      maxAttempts: this.maxAttempts,
+      fallback: "random edits of the best graph are used",
+    });
+    if (!got) return [];
+    this.ctx.emit({ type: "agent.feedback", iteration: req.iteration, agent: llm.model, text: got.feedback });
+    return got.drafts;
   }
 
   protected observe(results: EvalOutcome[]): void {
@@ -147,6 +103,35 @@ export class TextGrad extends BaseOptimizer {
       this.best.set(r.proposal.hash, seen);
     }
   }
+}
+
+/** An edit reply's graphs, each checked against the schema, the space and the budget: the drafts, or every problem. */
+function checkEdit(value: unknown, space: SearchSpace, samples: number): { value: { feedback: string; drafts: ProposalDraft[] } } | { issues: Issue[] } {
+  const r = GraphEditSchema.safeParse(value);
+  if (!r.success) return { issues: zodIssues(r.error) };
+  const issues: Issue[] = [];
+  const drafts: ProposalDraft[] = [];
+  r.data.graphs.slice(0, samples).forEach((g, i) => {
+    const graph: Graph = { version: GRAPH_FORMAT_VERSION, nodes: g.nodes, edges: g.edges, output: g.output };
+    const parsed = safeParseGraph(graph, { models: [...new Set([...space.models, ...space.outModels])] });
+    if (!parsed.success) {
+      for (const is of parsed.issues.filter((x) => x.severity === "error")) issues.push({ ...is, path: `graphs[${i}].${is.path}` });
+      return;
+    }
+    const mapped = space.fromGraph(parsed.graph);
+    if ("problems" in mapped) {
+      for (const p of mapped.problems) issues.push({ code: "outside_space", path: `graphs[${i}]`, message: p });
+      return;
+    }
+    const check = space.check(parsed.graph);
+    if (!check.ok) {
+      issues.push({ code: "over_budget", path: `graphs[${i}]`, message: `graph ${i} ${check.reason ?? "is over budget"}` });
+      return;
+    }
+    drafts.push({ graph: space.toGraph(mapped.genome), genome: space.normalise(mapped.genome), origin: "llm-edit" });
+  });
+  if (issues.length === 0 && drafts.length === 0) issues.push({ code: "no_graphs", path: "graphs", message: "no usable graph in the reply" });
+  return issues.length > 0 ? { issues } : { value: { feedback: r.data.feedback, drafts } };
 }
 
 function graphText(g: Graph): string {

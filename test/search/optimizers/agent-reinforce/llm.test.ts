@@ -4,10 +4,10 @@
  * and log every rejection and every fallback to the rule agent.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Journal } from "../../src/search/events.js";
-import { runSearch } from "../../src/search/harness.js";
-import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
-import { simSetup } from "../search/helpers.js";
+import { Journal } from "../../../../src/search/events.js";
+import { runSearch } from "../../../../src/search/harness.js";
+import { startOpenAIServer, type RecordedRequest, type TestServer } from "../../../helpers/openai-server.js";
+import { simSetup } from "../../helpers.js";
 
 type Kind = "init" | "update" | "edit";
 

@@ -6,11 +6,11 @@
  * every problem is reported with a code and a path so it can be shown back to the agent.
  */
 import { z } from "zod";
-import type { Issue } from "../errors.js";
-import { LOGIT_LIMIT, ROLES, type ProbGraph } from "../search/distribution.js";
-import { OUTPUT_ID, parseSlotId } from "../search/space.js";
-import { zodIssues } from "../util/files.js";
-import { Rng } from "../util/rng.js";
+import type { Issue } from "../../../errors.js";
+import { LOGIT_LIMIT, ROLES, type ProbGraph } from "../../distribution.js";
+import { OUTPUT_ID, parseSlotId } from "../../space.js";
+import { zodIssues } from "../../../util/files.js";
+import { Rng } from "../../../util/rng.js";
 
 /** Largest change of one logit in one update. */
 export const MAX_DELTA = 2;
@@ -54,27 +54,6 @@ export type InitDecision = z.infer<typeof InitDecisionSchema>;
 
 export function initDecisionJsonSchema(): unknown {
   return z.toJSONSchema(InitDecisionSchema, { io: "input" });
-}
-
-/** Pull the JSON object out of an LLM reply: plain JSON, a fenced block, or the outermost braces in prose. */
-export function extractJson(text: string): { value: unknown } | { error: string } {
-  const t = text.trim();
-  const candidates: string[] = [t];
-  const fence = /```(?:json)?\s*([\s\S]*?)```/i.exec(t);
-  if (fence) candidates.push(fence[1]!.trim());
-  const first = t.indexOf("{");
-  const last = t.lastIndexOf("}");
-  if (first >= 0 && last > first) candidates.push(t.slice(first, last + 1));
-  let lastError = "no JSON object found in the reply";
-  for (const c of candidates) {
-    if (!c.startsWith("{")) continue;
-    try {
-      return { value: JSON.parse(c) };
-    } catch (err) {
-      lastError = `not valid JSON: ${(err as Error).message}`;
-    }
-  }
-  return { error: lastError };
 }
 
 /** Schema check; returns the update or every issue. */

@@ -25,21 +25,21 @@
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
  */
-import { topology } from "../../graph/topology.js";
-import { graphHash } from "../../graph/canonical.js";
-import { LlmAgent } from "../../agent/llm.js";
-import { predictCandidates, RuleAgent } from "../../agent/rules.js";
-import { applyUpdate, validateUpdate } from "../../agent/update.js";
-import { sizeMonotone } from "../../agent/insights.js";
-import { structuralNeighbours, type Restructured } from "../restructure.js";
-import { fitSurrogate } from "../surrogate.js";
-import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "../../agent/types.js";
-import { ProbGraph, LOGIT_LIMIT } from "../distribution.js";
-import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../score.js";
-import { utilityOf } from "../objective.js";
-import type { Genome, SearchSpace } from "../space.js";
-import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../types.js";
-import { BaseOptimizer, draftOf, sampleFeasible, usable } from "./common.js";
+import { topology } from "../../../graph/topology.js";
+import { graphHash } from "../../../graph/canonical.js";
+import { LlmAgent } from "./llm.js";
+import { predictCandidates, RuleAgent } from "./rules.js";
+import { applyUpdate, validateUpdate } from "./update.js";
+import { sizeMonotone } from "./insights.js";
+import { structuralNeighbours, type Restructured } from "../../restructure.js";
+import { fitSurrogate } from "../../surrogate.js";
+import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "./types.js";
+import { ProbGraph, LOGIT_LIMIT } from "../../distribution.js";
+import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../../statistics.js";
+import { utilityOf } from "../../objective.js";
+import type { Genome, SearchSpace } from "../../space.js";
+import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../../types.js";
+import { BaseOptimizer, draftOf, sampleFeasible, usable } from "../common.js";
 
 export interface AgentReinforceOptions {
   insights: boolean;
@@ -158,7 +158,8 @@ export class AgentReinforce extends BaseOptimizer {
     return this.opts.keepSingle && this.opts.singleMargin > 0 && this.opts.finalists > 0;
   }
 
-  constructor(ctx: OptimizerContext) {
+  /** `agent`: the one that writes initialisations and updates (default: the LLM agent when `ctx.llm` is set, else the rule agent). */
+  constructor(ctx: OptimizerContext, agent?: Agent) {
     super(ctx);
     const o = ctx.options;
     const d = AGENT_REINFORCE_DEFAULTS;
@@ -187,7 +188,7 @@ export class AgentReinforce extends BaseOptimizer {
       optimism: Number(o.optimism ?? d.optimism),
     };
     const rules = new RuleAgent({ sharpness: this.opts.sharpness });
-    this.agent = ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules;
+    this.agent = agent ?? (ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules);
     this.dist = ProbGraph.neutral(ctx.space, 0.3);
     this.stage = this.opts.init === "random" ? "search" : "probe";
   }

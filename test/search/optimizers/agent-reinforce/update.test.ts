@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { PAPER_MODELS, PAPER_TASKS } from "../../src/cost/paper.js";
-import { agentUpdateJsonSchema, applyUpdate, extractJson, MAX_DELTA, parseAgentUpdate, repairUpdate, validateUpdate, type AgentUpdate } from "../../src/agent/update.js";
-import { logit, ProbGraph, sigmoid } from "../../src/search/distribution.js";
-import { SearchSpace } from "../../src/search/space.js";
+import { PAPER_MODELS, PAPER_TASKS } from "../../../../src/cost/paper.js";
+import { extractJson } from "../../../../src/search/optimizers/llm-json.js";
+import { agentUpdateJsonSchema, applyUpdate, MAX_DELTA, parseAgentUpdate, repairUpdate, validateUpdate, type AgentUpdate } from "../../../../src/search/optimizers/agent-reinforce/update.js";
+import { logit, ProbGraph, sigmoid } from "../../../../src/search/distribution.js";
+import { SearchSpace } from "../../../../src/search/space.js";
 
 const llama = PAPER_MODELS.filter((m) => m.family === "llama");
 const tokens = { tokens: PAPER_TASKS.math! };

@@ -6,9 +6,9 @@
  * across iterations, and writes feedback and bounded logit changes: toward factors that helped,
  * away from those that hurt, and toward the incumbent (the best graph so far by all its items).
  */
-import type { ProbGraph } from "../search/distribution.js";
-import { shrunkAccuracy } from "../search/score.js";
-import { slotId, OUTPUT_ID, type Genome, type SearchSpace } from "../search/space.js";
+import type { ProbGraph } from "../../distribution.js";
+import { shrunkAccuracy } from "../../statistics.js";
+import { slotId, OUTPUT_ID, type Genome, type SearchSpace } from "../../space.js";
 import { MAX_CHANGES, MAX_DELTA, validateUpdate, type AgentChange, type AgentUpdate, type InitDecision } from "./update.js";
 import { predictMultiset, predictMultisetPlain, sizeMonotone } from "./insights.js";
 import type { Agent, InitInput, SampleReport, UpdateInput } from "./types.js";

@@ -5,11 +5,11 @@
  * The rule agent and the LLM agent return exactly the same types, so the search cannot tell them
  * apart.
  */
-import type { Graph } from "../graph/schema.js";
-import type { ProbGraph } from "../search/distribution.js";
-import type { Objective } from "../search/objective.js";
-import type { Genome, SearchSpace } from "../search/space.js";
-import type { Score } from "../search/types.js";
+import type { Graph } from "../../../graph/schema.js";
+import type { ProbGraph } from "../../distribution.js";
+import type { Objective } from "../../objective.js";
+import type { Genome, SearchSpace } from "../../space.js";
+import type { Score } from "../../types.js";
 import type { AgentUpdate, InitDecision } from "./update.js";
 
 export type { AgentUpdate, InitDecision };

@@ -1,7 +1,7 @@
 /**
  * The LLM agent: the same decisions as the rule agent, written by a language model reached through
- * the harness's agent channel (so every call is logged and replayable). Each reply is parsed,
- * repaired where that is safe (JSON inside prose or a code fence, deltas beyond the bound),
+ * the harness's agent channel (so every call is logged and replayable). Each reply is parsed
+ * (../llm-json.ts), repaired where that is safe (JSON inside prose or a code fence, deltas beyond the bound),
  * validated with the schema and against the search space, and on failure sent back to the model
  * with the problems listed. After `maxAttempts` failures the rule agent's answer is used, and the
  * log says so. The rule agent sees every iteration either way, so its statistics stay current.
@@ -11,15 +11,15 @@
  * fallback. The probe before the run has already found the endpoint answering, so this is an outage
  * mid-run, and the search's own evaluations need not stop for it.
  */
-import type { Issue } from "../errors.js";
-import type { SearchEvent } from "../search/events.js";
-import type { AgentChannel } from "../search/types.js";
-import type { ChatMessage } from "../tasks/types.js";
-import { initMessages, repairMessage, updateMessages } from "./prompts.js";
+import type { Issue } from "../../../errors.js";
+import type { SearchEvent } from "../../events.js";
+import type { AgentChannel } from "../../types.js";
+import type { ChatMessage } from "../../../tasks/types.js";
+import { askJson } from "../llm-json.js";
+import { initMessages, updateMessages } from "./prompts.js";
 import type { Agent, InitInput, UpdateInput } from "./types.js";
 import {
   agentUpdateJsonSchema,
-  extractJson,
   initDecisionJsonSchema,
   InitDecisionSchema,
   parseAgentUpdate,
@@ -28,10 +28,7 @@ import {
   type AgentUpdate,
   type InitDecision,
 } from "./update.js";
-import { zodIssues } from "../util/files.js";
-
-/** Replies longer than this are rejected unread. */
-export const MAX_REPLY_CHARS = 64_000;
+import { zodIssues } from "../../../util/files.js";
 
 export interface LlmAgentOptions {
   channel: AgentChannel;
@@ -84,45 +81,20 @@ export class LlmAgent implements Agent {
     return got ?? fallback;
   }
 
-  /** Ask, parse, check; retry with the problems shown; undefined after the last failure (fallback logged). */
-  private async ask<T>(purpose: string, iteration: number, base: ChatMessage[], schema: { name: string; schema: unknown }, check: (value: unknown) => { value: T } | { issues: Issue[] }): Promise<T | undefined> {
+  /**
+   * Ask through {@link askJson}; undefined after the last failure (the rule agent's answer stands in).
+   * Once a call has failed outright the agent is not asked again (the circuit breaker).
+   */
+  private ask<T>(purpose: string, iteration: number, messages: ChatMessage[], schema: { name: string; schema: unknown }, check: (value: unknown) => { value: T } | { issues: Issue[] }): Promise<T | undefined> {
+    const o = this.opts;
     if (this.down !== undefined) {
-      this.opts.emit({ type: "agent.fallback", iteration, purpose, reason: `${this.down}; the rule agent's ${purpose} is used` });
-      return undefined;
+      o.emit({ type: "agent.fallback", iteration, purpose, reason: `${this.down}; the rule agent's ${purpose} is used` });
+      return Promise.resolve(undefined);
     }
-    const attempts = Math.max(1, this.opts.maxAttempts ?? 3);
-    let messages = base;
-    let lastReason = "";
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      let text: string;
-      try {
-        const r = await this.opts.channel.chat({ purpose, messages, jsonSchema: schema, maxTokens: this.opts.maxTokens ?? 4096, temperature: this.opts.temperature ?? 0.2 });
-        text = r.text;
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        const issues = [{ code: "call_failed", path: "", message: `the agent call failed: ${e.message ?? String(err)}` }];
-        this.opts.emit({ type: "agent.rejected", iteration, purpose, attempt, issues, excerpt: "" });
-        this.down = `the agent is not called again after its call failed at iteration ${iteration} (${(e.message ?? String(err)).slice(0, 300)})`;
-        this.opts.emit({ type: "agent.fallback", iteration, purpose, reason: `${this.down}; the rule agent decides for the rest of the run` });
-        return undefined;
-      }
-      let issues: Issue[];
-      if (text.length > MAX_REPLY_CHARS) {
-        issues = [{ code: "reply_too_long", path: "", message: `the reply has ${text.length} characters; the limit is ${MAX_REPLY_CHARS}: answer with the JSON object only` }];
-      } else {
-        const json = extractJson(text);
-        if ("error" in json) issues = [{ code: "not_json", path: "", message: `${json.error}; the reply must be one JSON object` }];
-        else {
-          const r = check(json.value);
-          if ("value" in r) return r.value;
-          issues = r.issues;
-        }
-      }
-      this.opts.emit({ type: "agent.rejected", iteration, purpose, attempt, issues, excerpt: text.slice(0, 300) });
-      lastReason = issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message}`).join("; ");
-      messages = [...base, ...repairMessage(text.length > MAX_REPLY_CHARS ? text.slice(0, 500) : text, issues.map((i) => `${i.path ? i.path + ": " : ""}${i.message} [${i.code}]`))];
-    }
-    this.opts.emit({ type: "agent.fallback", iteration, purpose, reason: `${attempts} attempt${attempts > 1 ? "s" : ""} failed (last: ${lastReason.slice(0, 500)}); the rule agent's ${purpose} is used` });
-    return undefined;
+    const onCallFailed = (message: string) => {
+      this.down = `the agent is not called again after its call failed at iteration ${iteration} (${message.slice(0, 300)})`;
+      return `${this.down}; the rule agent decides for the rest of the run`;
+    };
+    return askJson({ channel: o.channel, emit: o.emit, purpose, iteration, messages, schema, check, maxAttempts: o.maxAttempts ?? 3, maxTokens: o.maxTokens, temperature: o.temperature, fallback: `the rule agent's ${purpose} is used`, onCallFailed });
   }
 }

@@ -4,9 +4,9 @@
  * prompts in our own words: the task context, what was tried and how it scored, the rules of the
  * space, the insights (unless ablated), and the exact output format.
  */
-import type { ChatMessage } from "../tasks/types.js";
-import { OUTPUT_ID, slotId } from "../search/space.js";
-import { describeObjective } from "../search/objective.js";
+import type { ChatMessage } from "../../../tasks/types.js";
+import { OUTPUT_ID, slotId } from "../../space.js";
+import { describeObjective } from "../../objective.js";
 import { INIT_INSIGHTS, UPDATE_INSIGHTS } from "./insights.js";
 import { countsLabel } from "./rules.js";
 import type { InitInput, SampleReport, UpdateInput } from "./types.js";
@@ -87,13 +87,5 @@ export function updateMessages(input: UpdateInput): ChatMessage[] {
   return [
     { role: "system", content: SYSTEM },
     { role: "user", content: lines.join("\n") },
-  ];
-}
-
-/** The follow-up that shows the agent why its reply was rejected. */
-export function repairMessage(reply: string, problems: string[]): ChatMessage[] {
-  return [
-    { role: "assistant", content: reply.length > 2000 ? reply.slice(0, 2000) + " [...]" : reply },
-    { role: "user", content: `Your reply was rejected:\n${problems.map((p) => `- ${p}`).join("\n")}\nReply again with only the corrected JSON object.` },
   ];
 }
