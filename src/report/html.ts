@@ -9,7 +9,7 @@ import { BREAK_EVEN_DEFINITION, type BreakEven } from "./break-even.js";
 import { escapeXml as esc } from "./escape.js";
 import type { ReportModel } from "./extract.js";
 import { SOLID_ITEMS } from "./extract.js";
-import { baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
+import { KEPT_FEEDBACK, SHOWN_ROWS, baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
 
 export interface RenderedCharts {
   curve: string;
@@ -52,6 +52,7 @@ pre { background: #f6f8fa; border: 1px solid #e3e8ef; border-radius: 6px; paddin
 .feedback .text { white-space: pre-wrap; }
 .status-repaid { color: #1b7837; }
 .status-not-repaid, .status-not-estimable { color: #b35806; }
+details.long > summary { cursor: pointer; color: #2b5c8a; margin: 8px 0; }
 footer { color: #8a93a6; font-size: 12px; margin-top: 24px; }
 `;
 
@@ -59,6 +60,19 @@ function table(t: Table, cls = ""): string {
   const head = t.headers.some((h) => h !== "") ? `<thead><tr>${t.headers.map((h, i) => `<th${t.numeric.includes(i) ? ' class="num"' : ""}>${esc(h)}</th>`).join("")}</tr></thead>` : "";
   const body = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${t.numeric.includes(i) ? ' class="num"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("\n");
   return `<div class="scroll"><table${cls ? ` class="${cls}"` : ""}>${head}<tbody>${body}</tbody></table></div>`;
+}
+
+function collapsedTable(t: Table, what: string): string {
+  if (t.rows.length <= 2 * SHOWN_ROWS) return table(t);
+  const head = { ...t, rows: [...t.rows.slice(0, SHOWN_ROWS / 2), ...t.rows.slice(-SHOWN_ROWS / 2)] };
+  return `${table(head)}<details class="long"><summary>${esc(`all ${t.rows.length} ${what}`)}</summary>${table(t)}</details>`;
+}
+
+function collapsedFeedback(blocks: readonly string[]): string {
+  const kept = blocks.slice(-KEPT_FEEDBACK);
+  const dropped = blocks.length - kept.length;
+  const note = dropped > 0 ? ` (the last ${kept.length}; ${dropped} earlier ones are in events.jsonl)` : "";
+  return `<h3>Feedback</h3><details class="long" id="feedback"><summary>${esc(`${blocks.length} feedback and fallback notes${note}`)}</summary>${kept.join("\n")}</details>`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -82,7 +96,7 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
       "curve",
       "Search curve",
       `<figure class="chart" data-chart="curve">${charts.curve}<figcaption>${esc(
-        `Each dot is one graph's accuracy on one iteration's batch of items (dot size: batch items), placed at the search cost spent so far, coloured by phase. The line is the ${model.curve.label}${model.curve.source === "result" ? ", as the harness ranked graphs after each iteration" : ", computed from the log"}.`,
+        `Each dot is one graph's accuracy on one iteration's batch of items (dot size: batch items), placed at the search cost spent so far, coloured by phase. The solid line is the ${model.curve.topLabel}: it never falls. The dashed line is the ${model.curve.label}${model.curve.source === "result" ? ", as the harness ranked graphs after each iteration" : ", computed from the log"}; it can fall as the leader is graded on more items.`,
       )}</figcaption></figure>`,
     ),
   );
@@ -133,7 +147,7 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
     ...it.feedback.map((f) => `<div class="feedback" data-iteration="${it.iteration}"><div class="meta">${esc(`iteration ${it.iteration} (${it.phase}), ${f.agent} agent`)}</div><div class="text">${esc(f.text)}</div></div>`),
     ...it.fallbacks.map((why) => `<div class="feedback" data-iteration="${it.iteration}"><div class="meta">${esc(`iteration ${it.iteration}: fallback to the rule agent`)}</div><div class="text">${esc(why)}</div></div>`),
   ]);
-  parts.push(section("iterations", "Iterations and agent feedback", `${table(iterationTable(model))}${feedback.length > 0 ? `<h3>Feedback</h3>${feedback.join("\n")}` : `<p>${esc("The optimizer wrote no feedback events (only Agent-REINFORCE and the LLM-driven methods write them).")}</p>`}`));
+  parts.push(section("iterations", "Iterations and agent feedback", `${collapsedTable(iterationTable(model), "iterations")}${feedback.length > 0 ? collapsedFeedback(feedback) : `<p>${esc("The optimizer wrote no feedback events (only Agent-REINFORCE and the LLM-driven methods write them).")}</p>`}`));
 
   parts.push(section("config", "Configuration", `${table(runTable(model), "kv")}<pre>${esc(JSON.stringify(model.config, null, 2))}</pre>`));
   if (model.notes.length > 0) parts.push(section("notes", "Notes on the run directory", `<ul>${model.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`));
