@@ -203,6 +203,15 @@ export function buildProgram(io: Io): Command {
     .action(async (dir: string, opts) => (await import("./commands/report.js")).reportCommand(dir, opts, io));
 
   program
+    .command("dashboard")
+    .description("a local web app over the search run folders under DIR: status, live search curves, graphs with hover and export, parallel coordinates, feature importance, run comparison")
+    .argument("[dir]", "folder holding run folders (default ./runs)")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <n>", "port to listen on (0 picks a free port, printed at start)", intArg("--port"), 8090)
+    .option("--json", "print the address as one JSON document on stdout")
+    .action(async (dir: string | undefined, opts) => (await import("./commands/dashboard.js")).dashboardCommand(dir, opts, io));
+
+  program
     .command("status")
     .description("say where a search run stands: finished, running or interrupted, evaluations done, the best graph so far, and how to continue it")
     .argument("<run-dir>", "folder written by `tts-graph search --out DIR`")

@@ -11,7 +11,7 @@ describe("the progress line's best", () => {
     const out: string[] = [];
     const line = new ProgressLine({ stdout: () => {}, stderr: (t) => out.push(t), isTTY: false }, { total: 100, now: () => 0 });
     const leaders = [0.7, 0.583, 0.548, 0.75];
-    const texts = leaders.map((a, i) => line.line(state(10 * (i + 1), { hash: i < 3 ? "aaaaaaaa1" : "bbbbbbbb2", accuracy: a, items: 8 + i, iteration: i } as RunProgress["best"]), "iteration"));
+    const texts = leaders.map((a, i) => line.line(state(10 * (i + 1), { hash: i < 3 ? "aaaaaaaa1" : "bbbbbbbb2", value: a, accuracy: a, items: 8 + i }), "iteration"));
     const shown = texts.map((t) => Number(/best so far ([\d.]+)%/.exec(t)?.[1]));
     for (let i = 1; i < shown.length; i++) expect(shown[i]).toBeGreaterThanOrEqual(shown[i - 1]!);
     expect(shown).toEqual([70, 70, 70, 75]);
