@@ -172,6 +172,7 @@ function cards(el, hashes) {
 
 function renderRun(v) {
   state.run = v;
+  $("run-view").removeAttribute("data-rendered");
   var s = v.status;
   $("run-title").textContent = v.id + " — " + s.optimizer + " on " + s.task + " with " + s.pool + " (" + s.state + ")";
   var c = v.chosen;
@@ -186,6 +187,7 @@ function renderRun(v) {
     cards($("finalists"), v.finalists);
     cards($("pareto"), v.pareto);
     curve.setAttribute("data-rendered", String(v.curve.sampled.length));
+    $("run-view").setAttribute("data-rendered", v.id);
   });
 }
 
