@@ -191,7 +191,8 @@ export function buildProgram(io: Io): Command {
       .description("compare search methods over several seeds at equal search cost: mean true accuracy with spread, and the best graph found")
       .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas; ablations agent-reinforce-no-insights, agent-reinforce-random-init, agent-reinforce-no-fuser")
       .requiredOption("--seeds <n>", "runs per method (seeds 0 .. N-1)", intArg("--seeds"))
-      .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items")),
+      .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items"))
+      .option("--report <file>", "also write an HTML comparison: curves per method with bands, the table with the best single model, self-consistency and the best graph found"),
   ).action(async (opts) => (await import("./commands/compare.js")).compareCommand(opts, io));
 
   program

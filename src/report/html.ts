@@ -17,9 +17,9 @@ export interface RenderedCharts {
   latency: string;
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d2330; background: #f4f6f9; }
@@ -56,7 +56,7 @@ details.long > summary { cursor: pointer; color: #2b5c8a; margin: 8px 0; }
 footer { color: #8a93a6; font-size: 12px; margin-top: 24px; }
 `;
 
-function table(t: Table, cls = ""): string {
+export function table(t: Table, cls = ""): string {
   const head = t.headers.some((h) => h !== "") ? `<thead><tr>${t.headers.map((h, i) => `<th${t.numeric.includes(i) ? ' class="num"' : ""}>${esc(h)}</th>`).join("")}</tr></thead>` : "";
   const body = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${t.numeric.includes(i) ? ' class="num"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("\n");
   return `<div class="scroll"><table${cls ? ` class="${cls}"` : ""}>${head}<tbody>${body}</tbody></table></div>`;

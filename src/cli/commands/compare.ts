@@ -10,6 +10,7 @@ import { runCompare, type CompareResult } from "../../search/compare.js";
 import { executorEvaluator } from "../../search/evaluator.js";
 import { OPTIMIZER_NAMES, optimizerInfo } from "../../search/optimizers/index.js";
 import { emit, table, type Io } from "../output.js";
+import { CurveRecorder, writeCompareReport } from "../../report/compare.js";
 import { checkPoolForTask, configFrom, resolveParts, type SearchFlags } from "./search.js";
 
 export interface CompareOpts extends SearchFlags {
@@ -17,6 +18,8 @@ export interface CompareOpts extends SearchFlags {
   seeds: number;
   /** Ground-truth items per graph on simulated tasks. */
   truthItems?: number;
+  /** Write an HTML comparison here. */
+  report?: string;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : "n/a");
@@ -51,6 +54,7 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
     }
   }
   const parts = resolveParts(base, opts.cache);
+  const curves = opts.report !== undefined ? new CurveRecorder() : undefined;
   try {
     const testEvaluator = parts.task.truth
       ? undefined
@@ -62,8 +66,10 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       parts,
       truthItems: opts.truthItems,
       testEvaluator,
+      sinkFor: curves ? (optimizer, seed) => curves.sinkFor(optimizer, seed) : undefined,
       onRun: (run, done, total) => io.stderr(`[${done}/${total}] ${run.optimizer} seed ${run.seed}: ${pct(run.accuracy)}% (validated ${run.validation !== undefined ? pct(run.validation) + "%" : "n/a"}, ${run.evals} evaluations)\n`),
     });
+    if (curves && opts.report) io.stderr(`comparison report: ${await writeCompareReport(opts.report, result, curves, base, parts, opts.truthItems)}\n`);
     emit(io, opts.json, result, () => text(result));
   } finally {
     parts.cache?.close();
