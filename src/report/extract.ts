@@ -351,11 +351,11 @@ export function extractReport(run: RunDir): ReportModel {
 function curveOf(result: ResultFile | undefined, kind: Objective["kind"], logCurve: CurvePoint[]): ReportModel["curve"] {
   if (!result) {
     const label = `leader's search accuracy (graphs on ≥ ${SOLID_ITEMS} items)`;
-    return { points: runningMax(logCurve), source: "log", label, topLabel: "best so far (highest leader accuracy seen)" };
+    return { points: runningMax(logCurve), source: "log", label, topLabel: "best so far (highest leader accuracy yet)" };
   }
   const what = kind === "accuracy" ? "accuracy" : "utility";
   const points = result.curve.map((c) => ({ evals: c.evals, iteration: c.iteration, best: c.best, top: NaN, hash: c.bestHash }));
-  return { points: runningMax(points), source: "result", label: `leader's estimate (shrunk search ${what})`, topLabel: `best so far (highest shrunk search ${what} the run's ranking gave)` };
+  return { points: runningMax(points), source: "result", label: `leader's estimate (shrunk search ${what})`, topLabel: `best so far (highest leader ${what} yet)` };
 }
 
 function safeTopology(graph: Graph): { width: number; depth: number } {

@@ -69,18 +69,18 @@ describe.skipIf(!hasChromium)("the dashboard in headless Chromium", () => {
     const curve = page.locator("#chart-curve");
     await page.waitForSelector('#run-view[data-rendered="live"]');
     const before = Number(await curve.getAttribute("data-rendered"));
-    const dotsBefore = await curve.locator("g.mark-symbol path").count();
+    const dotsBefore = await curve.locator("g.mark-symbol.role-mark path").count();
     expect(before).toBeGreaterThan(0);
     appendFileSync(join(root, "live", "events.jsonl"), lines.slice(kept, Math.floor(lines.length * 0.7)).join("\n") + "\n");
     // A string, as the project compiles without the DOM library.
     await page.waitForFunction(`Number(document.querySelector("#chart-curve").getAttribute("data-rendered")) > ${before}`, undefined, { timeout: 15_000 });
-    expect(await curve.locator("g.mark-symbol path").count()).toBeGreaterThan(dotsBefore);
+    expect(await curve.locator("g.mark-symbol.role-mark path").count()).toBeGreaterThan(dotsBefore);
   });
 
   it("hovering a point shows its graph and scores; clicking it exports a graph file that graph validate accepts", async () => {
     await page.locator('tr.run[data-run="finished"] td:nth-child(2)').click();
     await page.waitForSelector('#run-view[data-rendered="finished"]');
-    const point = page.locator("#chart-tradeoff g.mark-symbol path").first();
+    const point = page.locator("#chart-tradeoff g.mark-symbol.role-mark path").first();
     await point.hover({ force: true });
     await page.waitForSelector("#hover-panel svg.graph-drawing");
     const hash = await page.locator("#hover-panel").getAttribute("data-hash");
