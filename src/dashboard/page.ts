@@ -6,6 +6,8 @@
  * the server's JSON views, polled so a running search's curve grows.
  */
 
+import { htmlPage } from "../report/html.js";
+
 // Vega compiles its expressions with `new Function`, hence 'unsafe-eval'; nothing leaves the origin.
 const CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 
@@ -244,19 +246,12 @@ tick();
 `;
 
 export function dashboardPage(title = "tts-graph dashboard"): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<title>${title}</title>
-<style>${CSS}</style>
-<script src="/assets/vega.min.js"></script>
-<script src="/assets/vega-lite.min.js"></script>
-</head>
-<body>
-<header><h1>${title}</h1><span class="dir">search runs, read live from their folders</span><span id="error"></span></header>
+  return htmlPage({
+    title,
+    csp: CSP,
+    css: CSS,
+    head: `<script src="/assets/vega.min.js"></script>\n<script src="/assets/vega-lite.min.js"></script>\n`,
+    body: `<header><h1>${title}</h1><span class="dir">search runs, read live from their folders</span><span id="error"></span></header>
 <div id="layout">
 <aside><h2>Runs</h2><table id="run-list"></table><p><button id="compare-button">Compare selected runs</button></p><p class="muted">Click a run to open it; tick several to compare their best-so-far curves (bands: min to max over runs of one method, thick line: their mean).</p></aside>
 <div>
@@ -276,8 +271,6 @@ export function dashboardPage(title = "tts-graph dashboard"): string {
 </div>
 </div>
 <div id="graph-dialog" hidden></div>
-<script>${CLIENT}</script>
-</body>
-</html>
-`;
+<script>${CLIENT}</script>`,
+  });
 }

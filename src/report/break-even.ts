@@ -9,7 +9,7 @@ import { SOLID_ITEMS, type GraphStats, type ReportModel } from "./extract.js";
 export const BREAK_EVEN_DEFINITION =
   "Target accuracy a* is the chosen graph's validated accuracy (its search accuracy when it was not validated); its per-query cost f* is measured on the same items. " +
   "When the chosen graph itself uses one model only, there is no break-even: it is the single-model baseline. " +
-  "Baselines are the evaluated single-model graphs other than the chosen one: every node uses the same model, so a lone call or a self-consistency ensemble of one model. " +
+  "Baselines are the evaluated single-model graphs other than the chosen one (every evaluated graph fits the budget): every node uses the same model, so a lone call or a self-consistency ensemble of one model. " +
   `A baseline reaches a* when its accuracy over every item it was graded on (search and validation) is at least a*, on at least ${SOLID_ITEMS} graded items. ` +
   "A baseline's per-query cost is its mean measured FLOPs per item, over every item it was evaluated on. " +
   "Search cost S is the FLOPs of every graph evaluation the search made, plus the optimizer agent's LLM calls converted with the FLOPs formula when the agent model's size is known. " +

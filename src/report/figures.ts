@@ -3,15 +3,9 @@
  * and the dashboard print the same numbers: accuracy, FLOPs and latency all come from the items its
  * accuracy is measured on (validation items when it was validated, else its search items).
  */
+import type { Score as HarnessScore } from "../search/types.js";
 
-interface Score {
-  items: number;
-  correct: number;
-  errored: number;
-  accuracy: number;
-  meanFlops: number;
-  meanLatencyMs: number;
-}
+type Score = Pick<HarnessScore, "items" | "correct" | "errored" | "accuracy" | "meanFlops" | "meanLatencyMs">;
 
 export interface ChosenFigures {
   basis: "validation" | "search";
