@@ -190,6 +190,9 @@ export function extractReport(run: RunDir): ReportModel {
   const iterationByNumber = new Map<number, IterationRow>();
   const sampled: SampledPoint[] = [];
   const logCurve: CurvePoint[] = [];
+  // The harness's own ranking after each iteration, as `status` and the progress line read it.
+  const harnessCurve: CurvePoint[] = [];
+  let lastLeader: HarnessLeader | undefined;
   const cost: CostSummary = {
     evals: { total: 0, probe: 0, pretest: 0, search: 0, selection: 0 },
     graphCalls: 0,
@@ -266,6 +269,12 @@ export function extractReport(run: RunDir): ReportModel {
         }
         break;
       }
+      case "iteration.finished":
+        if (e.best) {
+          harnessCurve.push({ evals: e.evals, iteration: e.iteration, best: e.best.value, top: NaN, hash: e.best.hash });
+          lastLeader = { hash: e.best.hash, accuracy: e.best.accuracy, items: e.best.items, iteration: e.iteration };
+        }
+        break;
       case "agent.call":
         cost.agent.calls++;
         if (e.error) cost.agent.failedCalls++;
@@ -316,7 +325,7 @@ export function extractReport(run: RunDir): ReportModel {
     };
   });
   const objective = result?.objective ?? run.config.objective;
-  const best = result ? bestFromResult(result) : bestFromLog(stats);
+  const best = result ? bestFromResult(result) : bestFromLog(stats, lastLeader);
   if (!result) notes.unshift(`the run is incomplete: ${RUN_FILES.result} is missing, so this report shows what the event log holds so far (no validation-based choice yet)`);
 
   return {
@@ -336,7 +345,7 @@ export function extractReport(run: RunDir): ReportModel {
     graphs: stats,
     iterations,
     sampled,
-    curve: curveOf(result, objective.kind, logCurve),
+    curve: curveOf(result, objective.kind, harnessCurve.length > 0 ? harnessCurve : logCurve, harnessCurve.length > 0),
     best,
     fronts: { flops: front2d(stats, (g) => g.all.meanFlops).map((g) => g.hash), latency: front2d(stats, (g) => g.all.meanLatencyMs).map((g) => g.hash) },
     pareto: result?.pareto ?? [],
@@ -348,12 +357,13 @@ export function extractReport(run: RunDir): ReportModel {
   };
 }
 
-function curveOf(result: ResultFile | undefined, kind: Objective["kind"], logCurve: CurvePoint[]): ReportModel["curve"] {
-  if (!result) {
-    const label = `leader's search accuracy (graphs on ≥ ${SOLID_ITEMS} items)`;
-    return { points: runningMax(logCurve), source: "log", label, topLabel: "best so far (highest leader accuracy yet)" };
-  }
+function curveOf(result: ResultFile | undefined, kind: Objective["kind"], logCurve: CurvePoint[], ranked: boolean): ReportModel["curve"] {
   const what = kind === "accuracy" ? "accuracy" : "utility";
+  if (!result) {
+    // Logs from before the harness recorded its leaders: the leader by raw search accuracy.
+    const label = ranked ? `leader's estimate (shrunk search ${what})` : `leader's search accuracy (graphs on ≥ ${SOLID_ITEMS} items)`;
+    return { points: runningMax(logCurve), source: "log", label, topLabel: `best so far (highest leader ${ranked ? what : "accuracy"} yet)` };
+  }
   const points = result.curve.map((c) => ({ evals: c.evals, iteration: c.iteration, best: c.best, top: NaN, hash: c.bestHash }));
   return { points: runningMax(points), source: "result", label: `leader's estimate (shrunk search ${what})`, topLabel: `best so far (highest leader ${what} yet)` };
 }
@@ -385,21 +395,35 @@ function bestFromResult(result: ResultFile): BestGraph {
   };
 }
 
-function bestFromLog(stats: readonly GraphStats[]): BestGraph | undefined {
-  const lead = leaderOf(stats);
-  const g = lead ? stats.find((s) => s.hash === lead.hash) : undefined;
+interface HarnessLeader {
+  hash: string;
+  accuracy: number;
+  items: number;
+  iteration: number;
+}
+
+/**
+ * The leader of an unfinished run: the harness's after its last finished iteration, with the figures
+ * it recorded then (what `tts-graph status` prints), else the best raw search accuracy.
+ */
+function bestFromLog(stats: readonly GraphStats[], ranked: HarnessLeader | undefined): BestGraph | undefined {
+  const fromHarness = ranked ? stats.find((s) => s.hash === ranked.hash) : undefined;
+  const lead = fromHarness ? undefined : leaderOf(stats);
+  const g = fromHarness ?? (lead ? stats.find((s) => s.hash === lead.hash) : undefined);
   if (!g) return undefined;
   return {
     hash: g.hash,
     graph: g.graph,
     basis: "search",
-    accuracy: g.search.accuracy,
-    graded: g.search.graded,
+    accuracy: fromHarness ? ranked!.accuracy : g.search.accuracy,
+    graded: fromHarness ? ranked!.items : g.search.graded,
     ci: undefined,
     meanFlops: g.search.meanFlops,
     meanLatencyMs: g.search.meanLatencyMs,
     plan: undefined,
     origin: g.origin,
-    how: `leader so far: highest search accuracy among graphs graded on at least ${SOLID_ITEMS} items (not validated)`,
+    how: fromHarness
+      ? `leader so far: first in the search's own ranking after iteration ${ranked!.iteration} (not validated)`
+      : `leader so far: highest search accuracy among graphs graded on at least ${SOLID_ITEMS} items (not validated)`,
   };
 }

@@ -6,6 +6,7 @@ import { breakEven, buildReport, curveSpec, extractReport, readRunDir, SOLID_ITE
 import { ms, sci } from "../../src/report/format.js";
 import { buildHtml } from "../../src/report/html.js";
 import { KEPT_FEEDBACK, paretoTable } from "../../src/report/tables.js";
+import { readRunStatus } from "../../src/runs/status.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 import { cutRun } from "./runs.js";
@@ -53,6 +54,17 @@ describe("report fixes", () => {
     expect(Number(cliLatency?.[2])).toBe(b.graded);
     expect(html).toContain(`<div class="value">${ms(b.meanLatencyMs)}</div>`);
     expect(html).toContain(`<div class="value">${sci(b.meanFlops)}</div>`);
+  });
+
+  it("names the same leader, with the same accuracy, as tts-graph status for an unfinished run", () => {
+    const cut = join(tempDir("tts-graph-report-fixes-lead-"), "cut");
+    cutRun(run, cut, 0.5);
+    const status = readRunStatus(cut);
+    const leader = extractReport(readRunDir(cut)).best!;
+    expect(status.best).not.toBeNull();
+    expect(leader.hash).toBe(status.best!.hash);
+    expect(leader.accuracy).toBeCloseTo(status.best!.accuracy!, 12);
+    expect(leader.graded).toBe(status.best!.items);
   });
 
   it("gives no break-even card when the chosen graph is a single model, and one otherwise", async () => {
