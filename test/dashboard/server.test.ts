@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard } from "../../src/dashboard/server.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
-import { searchRun } from "../report/runs.js";
+import { cutRun, searchRun } from "../report/runs.js";
 
 describe("the dashboard server", () => {
   let root: string;
@@ -14,15 +14,19 @@ describe("the dashboard server", () => {
   beforeAll(async () => {
     root = tempDir("tts-graph-dashboard-server-");
     await searchRun(join(root, "seed0"), ["--evals", "300"]);
+    cutRun(join(root, "seed0"), join(root, "killed"), 0.5);
     mkdirSync(join(root, "not-a-run"));
     writeFileSync(join(root, "not-a-run", "notes.txt"), "hello");
     ({ server, url } = await startDashboard({ root, host: "127.0.0.1", port: 0 }));
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it("lists run folders only, and serves the vega builds from the installed packages", async () => {
+  it("lists run folders only, each with its status, and serves the vega builds from the installed packages", async () => {
     const runs = (await (await fetch(`${url}api/runs`)).json()) as { id: string; status: { state: string } }[];
-    expect(runs.map((r) => [r.id, r.status.state])).toEqual([["seed0", "finished"]]);
+    expect(runs.map((r) => [r.id, r.status.state])).toEqual([
+      ["killed", "interrupted"],
+      ["seed0", "finished"],
+    ]);
     const vega = await fetch(`${url}assets/vega.min.js`);
     expect(vega.status).toBe(200);
     expect((await vega.text()).length).toBeGreaterThan(100_000);
