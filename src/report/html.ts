@@ -9,6 +9,8 @@ import { BREAK_EVEN_DEFINITION, type BreakEven } from "./break-even.js";
 import { escapeXml as esc } from "./escape.js";
 import type { ReportModel } from "./extract.js";
 import { SOLID_ITEMS } from "./extract.js";
+import { composition } from "./format.js";
+import { drawGraph } from "./graph-svg.js";
 import { KEPT_FEEDBACK, SHOWN_ROWS, baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
 
 export interface RenderedCharts {
@@ -53,6 +55,9 @@ pre { background: #f6f8fa; border: 1px solid #e3e8ef; border-radius: 6px; paddin
 .status-repaid { color: #1b7837; }
 .status-not-repaid, .status-not-estimable { color: #b35806; }
 details.long > summary { cursor: pointer; color: #2b5c8a; margin: 8px 0; }
+.finalists { display: flex; flex-wrap: wrap; gap: 12px; }
+figure.finalist { margin: 0; border: 1px solid #e3e8ef; border-radius: 6px; padding: 6px; max-width: 100%; overflow-x: auto; }
+figure.finalist figcaption { color: #56607a; font-size: 12px; }
 footer { color: #8a93a6; font-size: 12px; margin-top: 24px; }
 `;
 
@@ -91,6 +96,14 @@ function collapsedFeedback(blocks: readonly string[]): string {
   const dropped = blocks.length - kept.length;
   const note = dropped > 0 ? ` (the last ${kept.length}; ${dropped} earlier ones are in events.jsonl)` : "";
   return `<h3>Feedback</h3><details class="long" id="feedback"><summary>${esc(`${blocks.length} feedback and fallback notes${note}`)}</summary>${kept.join("\n")}</details>`;
+}
+
+/** Each finalist drawn, so two of the same composition are told apart by their structure. */
+function finalistDrawings(model: ReportModel): string {
+  const figures = model.candidates.map(
+    (c) => `<figure class="finalist" data-graph="${esc(c.hash)}">${drawGraph(c.graph, `f${c.hash.slice(0, 8)}`).svg}<figcaption>${esc(`${c.hash}${c.hash === model.best?.hash ? " (chosen)" : ""}: ${composition(c.graph.nodes.map((n) => n.model))}`)}</figcaption></figure>`,
+  );
+  return `<details class="long" id="finalist-drawings"><summary>${esc(`the ${figures.length} finalists drawn`)}</summary><div class="finalists">${figures.join("")}</div></details>`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -157,7 +170,7 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
   );
 
   const ct = candidateTable(model);
-  if (ct) parts.push(section("candidates", "Finalists", `${table(ct)}<p class="sub">${esc(model.selectionRule ?? "")}</p>`));
+  if (ct) parts.push(section("candidates", "Finalists", `${table(ct)}<p class="sub">${esc(model.selectionRule ?? "")}</p>${finalistDrawings(model)}`));
 
   parts.push(section("cost", "Search cost", `${table(costTable(model, be), "kv")}<p class="sub">${esc(model.costSource === "result" ? "From result.json." : "Summed from the event log (the run has not finished).")}</p>`));
 
