@@ -14,15 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
-import {
-  createArithTask,
-  createExecContext,
-  createOpenAIProvider,
-  evaluate,
-  layeredGraph,
-  resolveProviders,
-} from "../dist/index.js";
-import { resolvePool, resolveTask } from "../dist/resolve.js";
+import { createExecContext, createOpenAIProvider, evaluate, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+import { layeredGraph } from "tts-graph/sim";
+import { createArithTask } from "tts-graph/tasks";
 import { FAN_IN, SIM_CASES } from "./lib/graphs.mjs";
 import { flags, fmtSeconds, machine, machineLine, sectionHead, writeSection } from "./lib/record.mjs";
 
@@ -121,12 +115,7 @@ try {
   const request = (i) => ({
     model: spec,
     messages: [{ role: "user", content: items[i % items.length].question }],
-    role: "assistant",
-    isOutput: true,
-    style: arith.style,
-    taskId: arith.id,
-    item: { id: items[i % items.length].id, question: items[i % items.length].question },
-    references: [],
+    metadata: { role: "assistant", isOutput: true, style: arith.style, taskId: arith.id, item: { id: items[i % items.length].id, question: items[i % items.length].question }, references: [] },
     sampling: { temperature: 0.7, maxTokens: 64, seed: 1 },
     sampleIndex: 0,
   });

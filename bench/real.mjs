@@ -8,9 +8,9 @@
 // Budgets 6, 12 and 18 units by default: at 6 the strongest model (7.2 units) does not fit alone, so
 // the compute-optimal question is real (samples of small models against one medium call).
 import { join } from "node:path";
-import { buildSearch, createExecContext, evaluate, layeredGraph, parseSearchConfig, resolveProviders, runSearch } from "../dist/index.js";
-import { loadNodeLlamaCpp } from "../dist/models/gguf.js";
-import { resolvePool, resolveTask } from "../dist/resolve.js";
+import { buildSearch, createExecContext, evaluate, parseSearchConfig, resolvePool, resolveProviders, resolveTask, runSearch } from "tts-graph";
+import { loadNodeLlamaCpp } from "tts-graph/gguf";
+import { layeredGraph } from "tts-graph/sim";
 import { flags, fmtSeconds, machine, machineLine, pct, repoRoot, sectionHead, writeSection } from "./lib/record.mjs";
 
 const { get, has } = flags();

@@ -6,7 +6,7 @@
 //
 // Options: --items N, --no-write, --json. Reports CPU time as well as wall time: on a shared machine
 // the CPU figure is the one that says what one core does.
-import { builtinSimProfile, createSimWorld, layeredGraph, simTruth } from "../dist/index.js";
+import { builtinSimProfile, createSimWorld, layeredGraph, simTruth } from "tts-graph/sim";
 import { SIM_CASES } from "./lib/graphs.mjs";
 import { flags, machine, machineLine, writeSection } from "./lib/record.mjs";
 

@@ -5,7 +5,7 @@
 //   node scripts/export-gguf.mjs TRAIN_DIR OUT_DIR
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { exportTinyModel } from "../dist/models/gguf-llama.js";
+import { exportTinyModel } from "tts-graph/gguf";
 
 const [inDir, outDir] = process.argv.slice(2);
 if (!inDir || !outDir) {

@@ -14,9 +14,9 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { GgufProvider } from "../dist/models/gguf.js";
-import { loadPoolFile, resolvePoolPath } from "../dist/models/pool.js";
-import { arithPrompt, createArithTask, extractArith } from "../dist/tasks/arith.js";
+import { GgufProvider } from "tts-graph/gguf";
+import { loadPoolFile, resolvePoolPath } from "tts-graph/models";
+import { arithPrompt, createArithTask, extractArith } from "tts-graph/tasks";
 
 const { values } = parseArgs({
   options: {
@@ -41,12 +41,7 @@ function request(spec, content, temp, sampleIndex) {
   return {
     model: spec,
     messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: "number",
-    taskId: "arith",
-    item: { id: "m", question: content },
-    references: [],
+    metadata: { role: "assistant", isOutput: true, style: "number", taskId: "arith", item: { id: "m", question: content }, references: [] },
     sampling: { temperature: temp, maxTokens: 8, seed: seed + 1 },
     sampleIndex,
   };

@@ -16,7 +16,21 @@ export interface Issue {
   message: string;
 }
 
-/** Base class of every error this package throws on purpose. */
+/**
+ * Base class of every error this package throws on purpose.
+ *
+ * @example
+ * ```ts
+ * import { TtsGraphError, loadGraphFile } from "tts-graph";
+ *
+ * try {
+ *   loadGraphFile("graph.json");
+ * } catch (err) {
+ *   // Also true for errors thrown by another copy of the package, where instanceof fails.
+ *   if (TtsGraphError.isInstance(err)) console.error(err.code, err.message);
+ * }
+ * ```
+ */
 export class TtsGraphError extends Error {
   readonly [MARKER] = true;
   readonly code: string;
@@ -36,6 +50,17 @@ export class TtsGraphError extends Error {
 /**
  * A problem with what the user gave us (a file, a flag, a config). The CLI exits with code 2 and
  * prints the source and every issue.
+ *
+ * @example
+ * ```ts
+ * import { UserError, parseGraph } from "tts-graph";
+ *
+ * try {
+ *   parseGraph({ version: 1, nodes: [], edges: [], output: "x" });
+ * } catch (err) {
+ *   if (err instanceof UserError) console.error(err.format()); // the message and one line per issue
+ * }
+ * ```
  */
 export class UserError extends TtsGraphError {
   readonly issues: Issue[];

@@ -1,33 +1,59 @@
 /**
  * tts-graph: find and run the compute-optimal multi-LLM collaboration graph for a task under a fixed
- * inference budget. The public API is re-exported here; deep imports are not part of the contract.
+ * inference budget.
+ *
+ * The root holds what a program needs to load tasks, pools and graphs, run and evaluate graphs, call
+ * models through providers (its own included), search, and report. Each layer has its own entry for
+ * the rest: `tts-graph/graph`, `/cost`, `/tasks`, `/models`, `/exec`, `/sim`, `/search`, `/agent`,
+ * `/runs`, `/report`, `/serve`, `/gguf` (needs the optional `node-llama-cpp`) and `/testing`.
+ * Deep imports of `dist/` files are not part of the contract.
  */
-export * from "./errors.js";
-export * from "./graph/index.js";
-export * from "./cost/index.js";
-export * from "./models/spec.js";
-export * from "./models/provider.js";
-export * from "./models/errors.js";
-export * from "./models/pool.js";
-export * from "./tasks/types.js";
-export * from "./tasks/index.js";
-export * from "./exec/index.js";
+
+// Errors: every error the package throws on purpose is a TtsGraphError; bad input is a UserError.
+export { TtsGraphError, UserError, type Issue } from "./errors.js";
+
+// Graphs.
+export { parseGraph, type ValidateOptions } from "./graph/validate.js";
+export { loadGraphFile, saveGraphFile } from "./graph/io.js";
+export { graphHash } from "./graph/canonical.js";
+export { toMermaid } from "./graph/render.js";
+export type { Graph, GraphNode, Role } from "./graph/schema.js";
+
+// Cost.
+export { planCost, type CostPlan, type CostContext } from "./cost/plan.js";
+export { checkBudget, type Budget, type BudgetUnit, type BudgetCheck } from "./cost/budget.js";
+
+// Tasks, pools and providers, from the names users type.
+export { resolveTask, resolvePool, resolveProviders, checkPoolModules, type ResolveOptions, type ResolveProvidersOptions } from "./resolve.js";
+export { createTask, type TaskDefinition, type TaskOptions } from "./tasks/task.js";
+export type { Task, TaskItem, TaskStyle, Split, ChatMessage, Reference } from "./tasks/types.js";
+export { loadPoolFile, type LoadedPool } from "./models/pool.js";
+export type { ModelSpec, Pool, Endpoint } from "./models/spec.js";
+export type { Provider, ProviderResolver, CallRequest, CallResult, CallMetadata, SamplingParams, Usage } from "./models/provider.js";
+export type { CustomProvider, CustomCallResult, ProviderFactory, ProviderModuleContext } from "./models/module.js";
+export { ProviderCallError } from "./models/errors.js";
 export { createOpenAIProvider, type OpenAIProviderOptions } from "./models/openai.js";
-export { probeModel, probePool, type ProbeResult, type ProbeOptions } from "./models/probe.js";
-export { withRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./models/retry.js";
-export { Semaphore } from "./models/limiter.js";
-export { GgufProvider, readGgufFacts, ggufSeed, type GgufProviderOptions, type GgufFacts } from "./models/gguf.js";
-export { writeGguf, float32ToFloat16Bits, float16BitsToNumber, type GgufFile, type GgufTensor, type GgufValue, type GgufTensorType } from "./models/gguf-writer.js";
-export { llamaGguf, exportTinyModel, readTinyModel, CONCAT_CHAT_TEMPLATE, type LlamaGgufSpec, type LlamaConfig, type TorchTensor } from "./models/gguf-llama.js";
-export { createArithTask, arithPrompt, extractArith, gradeArith, ARITH_TASK_ID, ARITH_MAX_REFINE, ARITH_MAX_FUSE, type ArithTaskOptions } from "./tasks/arith.js";
-export { resolveProviders, type ResolveProvidersOptions } from "./resolve.js";
-export * from "./sim/index.js";
-export { resolveSimWorld } from "./resolve.js";
-export * from "./search/index.js";
-export * from "./agent/index.js";
-export { wilson, type Proportion } from "./util/stats.js";
-export { Rng } from "./util/rng.js";
+
+// Running and evaluating graphs.
+export { createExecContext, type ExecContext, type ExecContextOptions } from "./exec/context.js";
+export { evaluate, type EvaluateOptions } from "./exec/evaluate.js";
+export { runGraph, prepareGraph, type PreparedGraph } from "./exec/run.js";
+export { ResponseCache } from "./exec/cache.js";
+export type { EvalResult, Trace, NodeTrace } from "./exec/types.js";
+
+// Reports and serving.
+export { writeReport, type ReportOptions, type ReportFiles } from "./report/index.js";
+export { createServeHandler, type ServeHandler, type ServeHandlerOptions } from "./serve/handler.js";
+export type { ServedGraph } from "./serve/answer.js";
+export { listen, type ListenOptions, type RunningServer } from "./serve/listen.js";
+
+// ---------------------------------------------------------------------------------------------
+// Search and runs: the names a program needs to search and to read run folders. The search layer's
+// public primitives (a study driven by ask and tell, registered optimizers and agents, run folders
+// as library calls) belong in this block, each with an @example; the full layers are
+// `tts-graph/search` and `tts-graph/runs`.
+export { parseSearchConfig, loadSearchConfig, buildSearch, runSearch, type SearchConfig, type SearchConfigInput, type ResolvedParts, type SearchSetup, type SearchResult } from "./search/index.js";
+export { readRun, readRunStatus, type RunRead, type RunStatus } from "./runs/index.js";
+// ---------------------------------------------------------------------------------------------
+
 export { VERSION } from "./version.js";
-export * from "./runs/index.js";
-export { writeReport, buildReport, BREAK_EVEN_DEFINITION, type ReportOptions, type ReportFiles, type BreakEven } from "./report/index.js";
-export { createServeHandler, listen, sumUsage, uniqueIds, graphModelName, HttpError, DEFAULT_MAX_BODY_BYTES, type ServedGraph, type ServeHandler, type ServeHandlerOptions, type ServedTrace, type ServedNodeTrace, type ChatUsage, type ListenOptions, type RunningServer, type OpenAIErrorBody } from "./serve/index.js";

@@ -13,10 +13,13 @@ import { GgufProvider } from "./models/gguf.js";
 import { ARITH_TASK_ID, createArithTask } from "./tasks/arith.js";
 import type { ModelSpec } from "./models/spec.js";
 import { ProviderConfigError } from "./models/errors.js";
+import { checkProviderModule, moduleProvider, type ModuleEndpointSource } from "./models/module.js";
 import { createOpenAIProvider, type OpenAIProviderOptions } from "./models/openai.js";
 import type { Provider, ProviderResolver } from "./models/provider.js";
 import { BUILTIN_TASK_NAMES, builtinTask, builtinTaskInfo } from "./tasks/builtin.js";
 import { fileTask, readTaskFile, type FileTaskOptions } from "./tasks/file.js";
+import { isTaskFilePath, namedTask, taskFileTask } from "./tasks/taskfile.js";
+import { standardSetup, STANDARD_SETUP_NAMES } from "./tasks/setups.js";
 import { measurePromptTokens, STYLE_TOKENS } from "./tasks/tokens.js";
 import type { Task } from "./tasks/types.js";
 import { createSimTask, createSimWorld, isSimProfileFile, isSimTask, loadSimProfile, profilePool, resolveSimProfile, simPool, simRoutingProvider, type SimWorld } from "./sim/index.js";
@@ -34,7 +37,17 @@ function paperPool(): LoadedPool {
   return { pool: { name: "paper", models }, source: "paper", baseDir: process.cwd() };
 }
 
-/** Resolve a pool name or file; with none, the simulated LLaMA pool (the default world). */
+/**
+ * Resolve a pool name or file; with none, the simulated LLaMA pool (the default world).
+ *
+ * @example
+ * ```ts
+ * import { resolvePool } from "tts-graph";
+ *
+ * const sim = resolvePool("sim:llama"); // or a pool file: resolvePool("pool.yaml")
+ * console.log(sim.pool.models.map((m) => m.id));
+ * ```
+ */
 export function resolvePool(spec: string | undefined): LoadedPool {
   const name = spec ?? "sim:llama";
   if (name === "paper") return paperPool();
@@ -62,11 +75,21 @@ export function absoluteSpec(spec: string): string {
     return isSimProfileFile(rest) ? `sim:${resolvePath(rest)}` : spec;
   }
   if (spec.startsWith("file:")) return `file:${resolvePath(spec.slice("file:".length))}`;
-  if (spec === "paper" || spec.startsWith("paper:") || spec === ARITH_TASK_ID || builtinTaskInfo(spec)) return spec;
+  if (spec === "paper" || spec.startsWith("paper:") || spec === ARITH_TASK_ID || builtinTaskInfo(spec) || standardSetup(spec)) return spec;
   return /\.(jsonl|json|ya?ml)$/i.test(spec) || existsSync(spec) ? resolvePath(spec) : spec;
 }
 
-/** Token constants of a task, for a-priori cost. Needs no data. */
+/**
+ * Token constants of a task, for a-priori cost. Needs no data.
+ *
+ * @example
+ * ```ts
+ * import { resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math", { seed: 0 }); // or "gsm8k" (with dataDir), "arith", a JSONL file
+ * console.log(task.items("search").length, task.style);
+ * ```
+ */
 export function resolveTaskTokens(spec: string | undefined, options: ResolveOptions & FileTaskOptions = {}): TaskTokens {
   const name = spec ?? "paper:math";
   if (name.startsWith("paper:")) {
@@ -78,6 +101,9 @@ export function resolveTaskTokens(spec: string | undefined, options: ResolveOpti
   if (name === ARITH_TASK_ID) return createArithTask({ seed: options.seed }).tokens;
   const builtin = builtinTaskInfo(name);
   if (builtin) return builtin.tokens;
+  // Setups and task files: their few-shot examples add to the prompt (no data needed).
+  if (standardSetup(name)) return namedTask(name, options)!.tokens;
+  if (isTaskFilePath(name)) return taskFileTask(name, options).tokens;
   const file = taskFilePath(name);
   if (file) {
     // A file's A is measured from its own questions; B is the style's default.
@@ -87,7 +113,7 @@ export function resolveTaskTokens(spec: string | undefined, options: ResolveOpti
   throw new UserError(`unknown task "${name}": ${TASK_EXPECTED}`, { code: "unknown_task", source: "--task" });
 }
 
-const TASK_EXPECTED = `expected a built-in task (${BUILTIN_TASK_NAMES.join(", ")}), a JSONL file, a simulated task (sim:math, sim:mmlu, sim:humaneval, sim:PROFILE.json), or paper:math, paper:mmlu, paper:humaneval`;
+const TASK_EXPECTED = `expected a built-in task (${BUILTIN_TASK_NAMES.join(", ")}), a standard setup (${STANDARD_SETUP_NAMES.join(", ")}), a task file (.yaml), a JSONL file, a simulated task (sim:math, sim:mmlu, sim:humaneval, sim:PROFILE.json), or paper:math, paper:mmlu, paper:humaneval`;
 
 const simWorlds = new Map<string, SimWorld>();
 
@@ -119,6 +145,9 @@ export function resolveTask(spec: string, options: ResolveOptions & FileTaskOpti
   // Generated, needs no data: the tiny GGUF models' arithmetic.
   if (spec === ARITH_TASK_ID) return createArithTask({ seed: options.seed });
   if (builtinTaskInfo(spec)) return builtinTask(spec, options);
+  const named = standardSetup(spec) ? namedTask(spec, options) : null;
+  if (named) return named;
+  if (isTaskFilePath(spec)) return taskFileTask(spec, options);
   const file = taskFilePath(spec);
   if (file) return fileTask(file, options);
   throw new UserError(`unknown task "${spec}": ${TASK_EXPECTED}`, { code: "unknown_task", source: "--task" });
@@ -134,8 +163,29 @@ export interface ResolveProvidersOptions extends ResolveOptions {
 /**
  * Providers for a pool's models, dispatched on the endpoint kind and created once per model (so an
  * endpoint's concurrency limit and connections are shared by everything using this resolver).
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * console.log(ctx.unitFlops);
+ * ```
  */
 export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOptions = {}): ProviderResolver {
+  // A missing model file is the pool's mistake: say so now, before a run folder exists.
+  for (const m of loaded.pool.models) {
+    if (m.endpoint.kind !== "gguf") continue;
+    const path = resolvePoolPath(loaded, m.endpoint.path);
+    if (!existsSync(path)) {
+      throw new UserError(`model "${m.id}" of pool ${loaded.source}: its GGUF file ${path} does not exist (endpoint.path is resolved against the pool file's folder)`, {
+        code: "gguf_missing",
+        source: loaded.source,
+      });
+    }
+  }
   const made = new Map<string, Provider>();
   const given = options.task && isSimTask(options.task) ? options.task : undefined;
   const sim = simRoutingProvider((taskId) => {
@@ -157,12 +207,38 @@ export function resolveProviders(loaded: LoadedPool, options: ResolveProvidersOp
       case "sim":
         provider = sim;
         break;
+      case "module":
+        provider = moduleProvider(model, { ...model.endpoint, path: resolvePoolPath(loaded, model.endpoint.path) }, moduleSource(loaded, model));
+        break;
       default:
         throw new ProviderConfigError(`model "${model.id}" of pool ${loaded.source}: no provider is available for endpoint kind "${(model.endpoint as { kind: string }).kind}"`, loaded.source);
     }
     made.set(model.id, provider);
     return provider;
   };
+}
+
+/** Where a model's module endpoint is written: the pool file and `models[i].endpoint`. */
+function moduleSource(loaded: LoadedPool, model: ModelSpec): ModuleEndpointSource {
+  return { file: loaded.source, field: `models[${loaded.pool.models.findIndex((m) => m.id === model.id)}].endpoint` };
+}
+
+/**
+ * Import every provider module a pool names and check its export, so a bad module stops a command
+ * before any model is called (otherwise it is found on the first call, with the same error).
+ *
+ * @example
+ * ```ts
+ * import { checkPoolModules, loadPoolFile } from "tts-graph";
+ *
+ * const pool = loadPoolFile("examples/providers/slip-pool.yaml");
+ * await checkPoolModules(pool); // throws a UserError naming the field when a module cannot be used
+ * ```
+ */
+export async function checkPoolModules(loaded: LoadedPool): Promise<void> {
+  for (const model of loaded.pool.models) {
+    if (model.endpoint.kind === "module") await checkProviderModule(model, { ...model.endpoint, path: resolvePoolPath(loaded, model.endpoint.path) }, moduleSource(loaded, model));
+  }
 }
 
 /** The embedded provider for a GGUF endpoint (path already resolved against the pool's folder). */

@@ -1,6 +1,5 @@
 // The executor on the simulator, for a CPU profile: bench/exec.mjs runs this under `node --cpu-prof`.
-import { createExecContext, evaluate, resolveProviders } from "../../dist/index.js";
-import { resolvePool, resolveTask } from "../../dist/resolve.js";
+import { createExecContext, evaluate, resolvePool, resolveProviders, resolveTask } from "tts-graph";
 import { FAN_IN } from "./graphs.mjs";
 
 const reps = Number(process.argv[2] ?? "4");

@@ -1,5 +1,5 @@
 /** Graphs the simulator and executor benchmarks share, so their figures are of the same graphs. */
-import { layeredGraph, randomGraph, Rng } from "../../dist/index.js";
+import { layeredGraph, randomGraph, Rng } from "tts-graph/sim";
 
 /** Three llama-1b assistants answering in parallel, fused by one llama-3b. */
 export const FAN_IN = {

@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { builtinSimProfile, Rng } from "../../dist/index.js";
+import { builtinSimProfile, Rng } from "tts-graph/sim";
 
 /** Copy `k` (1, 2, ...) of built-in profile `name`, named `NAME_pK`. */
 export function perturbedProfile(name, k) {

@@ -1,7 +1,8 @@
 // One search run of the search benchmark, and the fixed test-time-scaling baselines of a cell, both
 // scored by the simulator's ground truth. Runs inside a worker thread (see bench/search.mjs).
-import { buildSearch, buildSpace, compileGraph, layeredGraph, OPTIMIZER_NAMES, parseSearchConfig, resolveProviders, runCompiled, RunScratch, runSearch } from "../../dist/index.js";
-import { resolvePool, resolveTask } from "../../dist/resolve.js";
+import { buildSearch, parseSearchConfig, resolvePool, resolveProviders, resolveTask, runSearch } from "tts-graph";
+import { buildSpace, OPTIMIZER_NAMES } from "tts-graph/search";
+import { compileGraph, layeredGraph, runCompiled, RunScratch } from "tts-graph/sim";
 
 /**
  * The methods compared. Agent-REINFORCE's ablations are registered optimizers when the build has

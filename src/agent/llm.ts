@@ -5,6 +5,11 @@
  * validated with the schema and against the search space, and on failure sent back to the model
  * with the problems listed. After `maxAttempts` failures the rule agent's answer is used, and the
  * log says so. The rule agent sees every iteration either way, so its statistics stay current.
+ *
+ * A call that fails outright (its endpoint's retries spent) opens a circuit breaker: the agent is not
+ * called again, and the rule agent decides for the rest of the run, each decision logged as a
+ * fallback. The probe before the run has already found the endpoint answering, so this is an outage
+ * mid-run, and the search's own evaluations need not stop for it.
  */
 import type { Issue } from "../errors.js";
 import type { SearchEvent } from "../search/events.js";
@@ -41,6 +46,8 @@ export interface LlmAgentOptions {
 export class LlmAgent implements Agent {
   readonly name: string;
   private readonly opts: LlmAgentOptions;
+  /** Why the agent is no longer called (its call failed at this iteration), once it is not. */
+  private down: string | undefined;
 
   constructor(options: LlmAgentOptions) {
     this.opts = options;
@@ -79,6 +86,10 @@ export class LlmAgent implements Agent {
 
   /** Ask, parse, check; retry with the problems shown; undefined after the last failure (fallback logged). */
   private async ask<T>(purpose: string, iteration: number, base: ChatMessage[], schema: { name: string; schema: unknown }, check: (value: unknown) => { value: T } | { issues: Issue[] }): Promise<T | undefined> {
+    if (this.down !== undefined) {
+      this.opts.emit({ type: "agent.fallback", iteration, purpose, reason: `${this.down}; the rule agent's ${purpose} is used` });
+      return undefined;
+    }
     const attempts = Math.max(1, this.opts.maxAttempts ?? 3);
     let messages = base;
     let lastReason = "";
@@ -91,8 +102,9 @@ export class LlmAgent implements Agent {
         const e = err as { code?: string; message?: string };
         const issues = [{ code: "call_failed", path: "", message: `the agent call failed: ${e.message ?? String(err)}` }];
         this.opts.emit({ type: "agent.rejected", iteration, purpose, attempt, issues, excerpt: "" });
-        lastReason = issues[0]!.message;
-        continue;
+        this.down = `the agent is not called again after its call failed at iteration ${iteration} (${(e.message ?? String(err)).slice(0, 300)})`;
+        this.opts.emit({ type: "agent.fallback", iteration, purpose, reason: `${this.down}; the rule agent decides for the rest of the run` });
+        return undefined;
       }
       let issues: Issue[];
       if (text.length > MAX_REPLY_CHARS) {

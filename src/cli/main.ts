@@ -6,14 +6,8 @@
 import { CommanderError } from "commander";
 import { InternalError, TtsGraphError, UserError } from "../errors.js";
 import { buildProgram } from "./program.js";
+import { ExitError } from "./exit.js";
 import { processIo, type Io } from "./output.js";
-
-/** Exit with this code; the message was already shown. */
-export class ExitError extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
 
 /** Run the CLI with `argv` (as in `process.argv`). Resolves to the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

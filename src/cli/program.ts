@@ -66,25 +66,30 @@ export function buildProgram(io: Io): Command {
       .option("--concurrency <n>", "most model calls in flight at once", intArg("--concurrency"))
       .option("--cache <file>", "response cache file for real models (default .tts-graph/cache.sqlite)")
       .option("--no-cache", "call the models even when a response is cached, and store nothing")
+      .option("--no-probe", "skip the check, before anything runs, that every endpoint answers")
       .option("--json", "print one JSON document on stdout");
 
+  /** Sampling of every model call; pool models' own `sampling` settings win over these. */
+  const samplingOptions = (cmd: Command): Command =>
+    cmd
+      .option("--temperature <t>", "sampling temperature of every call (default 0.7, or what the graph was searched with)", numberArg("--temperature"))
+      .option("--top-p <p>", "nucleus sampling: keep the tokens of this top probability mass (default: the server's)", numberArg("--top-p"))
+      .option("--max-tokens <n>", "most tokens generated per call (default 1024, or what the graph was searched with)", intArg("--max-tokens"))
+      .option("--stop <text>", "end generation at this string (repeat for up to 4)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+
   const execOptions = (cmd: Command): Command =>
-    callOptions(
-      cmd
-        .option("--seed <n>", "seed of the splits and of the sampling seeds sent to servers", intArg("--seed"), 0)
-        .option("--temperature <t>", "sampling temperature of every call (default 0.7)", numberArg("--temperature"))
-        .option("--max-tokens <n>", "most tokens generated per call (default 1024)", intArg("--max-tokens")),
-    );
+    callOptions(samplingOptions(cmd.option("--seed <n>", "seed of the sampling seeds sent to servers (and of a simulated task's world); splits do not move with it", intArg("--seed"), 0)));
 
   execOptions(
     program
       .command("eval")
       .description("accuracy (with a confidence interval), errored items, FLOPs, latency and cache use of a graph on a task split")
-      .argument("<graph>", "graph file (JSON)")
-      .requiredOption("--task <task>", "built-in task, JSONL file or simulated task (sim:math, ...)")
+      .argument("<graph>", "graph file (JSON), or a search run folder (its best graph, scored on the items the run held out)")
+      .option("--task <task>", "built-in task, task file, JSONL file or simulated task (sim:math, ...); default: the run's task")
       .option("--style <style>", "for a JSONL task: math, number, choice, code, yesno or short (inferred when absent)")
-      .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)")
-      .addOption(new Option("--split <split>", "which split to evaluate on").choices(["search", "validation", "test"]).default("test"))
+      .option("--pool <pool>", "pool file or built-in pool (default: the run's pool, or sim:mixed for simulated tasks; required otherwise)")
+      .addOption(new Option("--split <split>", "which split to evaluate on (all: every item of the task)").choices(["search", "validation", "test", "all"]).default("test"))
+      .option("--allow-overlap", "score a run's graph on items its search used (refused otherwise)")
       .option("--limit <n>", "evaluate only the first N items of the split", intArg("--limit"))
       .option("--traces <file>", "write every item's full trace (prompts included) to this JSONL file"),
   ).action(async (file: string, opts) => (await import("./commands/eval.js")).evalCommand(file, opts, io));
@@ -100,17 +105,23 @@ export function buildProgram(io: Io): Command {
       .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)"),
   ).action(async (file: string, question: string, opts) => (await import("./commands/run.js")).runCommand(file, question, opts, io));
 
-  execOptions(
+  callOptions(
     program
       .command("serve")
-      .description("serve graphs as models of an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions) until SIGINT or SIGTERM")
-      .argument("<graph...>", "graph files (JSON); each is a model named by its graph name, else its file name")
-      .option("--task <task>", "answer in this task's format (prompts and answer extraction)")
-      .option("--style <style>", "answer in this style's format: math, number, choice, code, yesno, short (default short)")
-      .option("--pool <pool>", "pool file or built-in pool (default sim:mixed for simulated tasks; required otherwise)")
+      .description("serve search runs' chosen graphs (or graph files) as models of an OpenAI-compatible API until SIGINT or SIGTERM")
+      .argument("<target...>", "search run folders (served with the run's task, pool, seed and sampling, named after the folder) or graph files")
+      .option("--name <id>", "model id of the target in the same position (repeat for several; default: the run folder's name, else the graph's name)", (v: string, prev: string[] = []) => [...prev, v])
+      .option("--task <task>", "answer in this task's format (default: the run's, or the task a graph file records)")
+      .option("--style <style>", "answer in this style's format: math, number, choice, code, yesno, short (when no task is known; default short)")
+      .option("--pool <pool>", "pool file or built-in pool (default: the run's, or the pool a graph file records)")
+      .option("--seed <n>", "seed of the task's splits and of the served sampling (default: the run's, else 0)", intArg("--seed"))
+      .option("--temperature <t>", "sampling temperature of every call (default: the run's, else 0.7)", numberArg("--temperature"))
+      .option("--max-tokens <n>", "most tokens generated per call (default: the run's, else 1024)", intArg("--max-tokens"))
       .option("--host <host>", "interface to listen on", "127.0.0.1")
-      .option("--port <n>", "port to listen on (0 picks a free port, printed at start)", intArg("--port"), 8080),
-  ).action(async (files: string[], opts) => (await import("./commands/serve.js")).serveCommand(files, opts, io));
+      .option("--port <n>", "port to listen on (0 picks a free port, printed at start)", intArg("--port"), 8080)
+      .option("--api-key <key>", "require this key (Authorization: Bearer KEY) on /v1 requests (default: $TTS_GRAPH_API_KEY; none when unset)")
+      .option("--grace-ms <ms>", "on SIGINT/SIGTERM, how long requests in flight may run before they are cancelled and answered 503", intArg("--grace-ms"), 30000),
+  ).action(async (targets: string[], opts) => (await import("./commands/serve.js")).serveCommand(targets, opts, io));
 
   const models = program.command("models").description("inspect the models of a pool");
   models
@@ -124,7 +135,7 @@ export function buildProgram(io: Io): Command {
   program
     .command("grade")
     .description('grade {"gold": ..., "output": ...} lines (JSONL) with a task\'s answer extraction and grader')
-    .requiredOption("--task <task>", "built-in task or JSONL task file whose grader to use")
+    .requiredOption("--task <task>", "built-in task, standard setup, task file (.yaml) or JSONL file whose grader to use")
     .requiredOption("--file <pairs>", 'JSONL file of {"gold", "output"} lines (optionally "id" of a task item, or "question", "choices", "tests", "test", "entry_point")')
     .option("--data <dir>", "folder of benchmark data for built-in tasks (else TTS_GRAPH_DATA); needed only to look items up by id")
     .option("--style <style>", "style of a JSONL task file: math, number, choice, code, yesno, short (default: inferred)")
@@ -154,7 +165,7 @@ export function buildProgram(io: Io): Command {
 
   const searchOptions = (cmd: Command): Command =>
     callOptions(
-      cmd
+      samplingOptions(cmd)
         .option("--config <file>", "search config file (YAML or JSON); flags override it")
         .option("--task <task>", "task: sim:math (default), sim:mmlu, sim:humaneval, sim:PROFILE.json, a built-in task or a JSONL file")
         .option("--pool <pool>", "pool file or built-in pool (default sim:llama)")

@@ -36,7 +36,19 @@ export function costIn(plan: CostPlan, unit: BudgetUnit): number | undefined {
 /** Relative slack for float comparisons, so a graph exactly at the limit passes. */
 const EPS = 1e-9;
 
-/** Check a plan against a budget. A cost that cannot be computed fails the check, with the reason. */
+/**
+ * Check a plan against a budget. A cost that cannot be computed fails the check, with the reason.
+ *
+ * @example
+ * ```ts
+ * import { checkBudget, loadGraphFile, planCost, resolvePool, resolveTask } from "tts-graph";
+ *
+ * const pool = resolvePool("sim:llama");
+ * const plan = planCost(loadGraphFile("examples/graphs/fan-in.json"), { models: pool.pool.models, tokens: resolveTask("sim:math").tokens });
+ * const check = checkBudget(plan, { limit: 18, unit: "units" });
+ * if (!check.ok) console.log(check.reason);
+ * ```
+ */
 export function checkBudget(plan: CostPlan, budget: Budget): BudgetCheck {
   const cost = costIn(plan, budget.unit);
   if (cost === undefined) {

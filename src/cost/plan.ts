@@ -66,7 +66,18 @@ export function unitFlopsFor(ctx: CostContext): number {
   return best;
 }
 
-/** The a-priori cost plan of a graph. */
+/**
+ * The a-priori cost plan of a graph.
+ *
+ * @example
+ * ```ts
+ * import { loadGraphFile, planCost, resolvePool, resolveTask } from "tts-graph";
+ *
+ * const pool = resolvePool("paper");
+ * const plan = planCost(loadGraphFile("examples/graphs/paper-reference-b4.json"), { models: pool.pool.models, tokens: resolveTask("sim:math").tokens });
+ * console.log(plan.totalFlops, plan.units);
+ * ```
+ */
 export function planCost(graph: Graph, ctx: CostContext): CostPlan {
   const models = modelMap(ctx.models);
   const unitFlops = unitFlopsFor(ctx);

@@ -7,7 +7,7 @@
  * successful responses are stored; errors never are.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { makeDirs } from "../util/files.js";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
@@ -33,6 +33,8 @@ export function endpointIdentity(model: ModelSpec): unknown {
       return { kind: e.kind, path: e.path, contextTokens: e.contextTokens };
     case "sim":
       return { kind: e.kind, profile: e.profile };
+    case "module":
+      return { kind: e.kind, path: e.path, export: e.export ?? "default", options: e.options ?? null };
   }
 }
 
@@ -44,7 +46,8 @@ export function cacheKey(request: CallRequest): string {
     endpointIdentity(request.model),
     request.model.id,
     request.messages.map((m) => [m.role, m.content]),
-    { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null },
+    // Stop strings join the key only when set, so keys of calls without them stay what they were.
+    s.stop !== undefined ? { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null, stop: s.stop } : { temperature: s.temperature, maxTokens: s.maxTokens, topP: s.topP ?? null, seed: s.seed ?? null },
     request.sampleIndex,
   ]);
   return createHash("sha256").update(body).digest("hex");
@@ -52,6 +55,7 @@ export function cacheKey(request: CallRequest): string {
 
 const StoredSchema = z.object({
   text: z.string(),
+  reasoning: z.string().optional(),
   finishReason: z.enum(["stop", "length", "content_filter", "other"]),
   rawFinishReason: z.string().optional(),
   promptTokens: z.number().nullable(),
@@ -65,7 +69,18 @@ export interface CacheStats {
   path: string;
 }
 
-/** A response cache backed by one SQLite file. */
+/**
+ * A response cache backed by one SQLite file.
+ *
+ * @example
+ * ```ts
+ * import { ResponseCache } from "tts-graph";
+ *
+ * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
+ * console.log(cache.size()); // responses stored
+ * cache.close();
+ * ```
+ */
 export class ResponseCache {
   private readonly db: Database.Database;
   private readonly getStmt: Database.Statement<[string], { value: string }>;
@@ -73,7 +88,7 @@ export class ResponseCache {
 
   private constructor(readonly path: string) {
     try {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      if (path !== ":memory:") makeDirs(dirname(path));
       this.db = new Database(path);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("busy_timeout = 10000");
@@ -120,6 +135,7 @@ export class ResponseCache {
     const v = r.data;
     return {
       text: v.text,
+      ...(v.reasoning !== undefined ? { reasoning: v.reasoning } : {}),
       finishReason: v.finishReason,
       rawFinishReason: v.rawFinishReason,
       usage: { promptTokens: v.promptTokens ?? undefined, completionTokens: v.completionTokens ?? undefined },
@@ -132,6 +148,7 @@ export class ResponseCache {
   put(key: string, model: string, result: CallResult): void {
     const value: z.input<typeof StoredSchema> = {
       text: result.text,
+      ...(result.reasoning ? { reasoning: result.reasoning } : {}),
       finishReason: result.finishReason,
       ...(result.rawFinishReason !== undefined ? { rawFinishReason: result.rawFinishReason } : {}),
       promptTokens: result.usage.promptTokens ?? null,

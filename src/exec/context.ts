@@ -6,24 +6,34 @@
 import type { CostModel } from "../cost/plan.js";
 import { unitFlopsFor } from "../cost/plan.js";
 import type { TaskTokens } from "../cost/tokens.js";
+import { endpointCapabilities } from "../models/capabilities.js";
 import { Semaphore } from "../models/limiter.js";
 import type { Provider, ProviderResolver, SamplingParams } from "../models/provider.js";
-import { toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
+import { baseSampling, type SamplingConfig } from "../models/sampling.js";
+import { DEFAULT_ENDPOINT_CONCURRENCY, toCostModel, type Endpoint, type ModelSpec } from "../models/spec.js";
 import type { Task } from "../tasks/types.js";
 import type { ResponseCache } from "./cache.js";
-import { withCache, withConcurrency, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
+import { withCache, withConcurrency, withReasoning, withUsageEstimate, wrapProvider, type ProviderMiddleware } from "./middleware.js";
 
 /** Sampling settings shared by every node; the seed of each call is derived from the run seed and its sample index. */
 export type BaseSampling = Omit<SamplingParams, "seed">;
 
-export const DEFAULT_SAMPLING: BaseSampling = { temperature: 0.7, maxTokens: 1024 };
+export { DEFAULT_SAMPLING } from "../models/sampling.js";
+/** Calls in flight when nothing says otherwise and the pool has no OpenAI-compatible endpoint (the simulator, GGUF files). */
 export const DEFAULT_CONCURRENCY = 8;
+/** Cap on the default for pools of servers: beyond it, more calls in flight only queue at the servers. */
+export const MAX_DEFAULT_CONCURRENCY = 256;
+
 /**
- * Endpoint kinds whose responses are cached by default. The simulator is left out: its answers
- * depend on the simulated world (profile and seed), which the cache key cannot see, and computing
- * one is cheaper than a SQLite lookup.
+ * The default limit of calls in flight for a pool: with OpenAI-compatible endpoints, as many as
+ * their own limits let through together (each replica counted), so a pool of vLLM servers is kept
+ * busy; else {@link DEFAULT_CONCURRENCY}.
  */
-export const DEFAULT_CACHED_KINDS: readonly Endpoint["kind"][] = ["openai", "gguf"];
+export function defaultConcurrency(models: readonly ModelSpec[]): number {
+  let total = 0;
+  for (const m of models) for (const e of m.endpoints ?? [m.endpoint]) if (e.kind === "openai") total += e.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY;
+  return total === 0 ? DEFAULT_CONCURRENCY : Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(DEFAULT_CONCURRENCY, total));
+}
 
 export interface ExecContextOptions {
   task: Task;
@@ -33,13 +43,14 @@ export interface ExecContextOptions {
   providers: ProviderResolver;
   /** Response cache, or null/undefined for none. */
   cache?: ResponseCache | null | undefined;
-  /** Endpoint kinds to cache (default {@link DEFAULT_CACHED_KINDS}). */
+  /** Endpoint kinds to cache (default: those whose capabilities allow it, see {@link endpointCapabilities}). */
   cachedKinds?: readonly Endpoint["kind"][] | undefined;
   /** Most model calls in flight at once, across items, nodes and graphs sharing this context. */
   concurrency?: number | undefined;
   /** Run seed: the sampling seed of every call derives from it. */
   seed?: number | undefined;
-  sampling?: Partial<BaseSampling> | undefined;
+  /** The run's sampling section (per-role settings included); each pool model's own settings are laid over it per call. */
+  sampling?: SamplingConfig | undefined;
   /** Token constants for budget units (default: the task's). */
   tokens?: TaskTokens | undefined;
   /** Extra middleware, outermost first, applied outside the built-in ones. */
@@ -54,7 +65,10 @@ export interface ExecContext {
   readonly costModels: ReadonlyMap<string, CostModel>;
   /** Providers with the context's middleware applied, one per model (memoized). */
   readonly provider: (model: ModelSpec) => Provider;
+  /** The run-level settings every call starts from. */
   readonly sampling: BaseSampling;
+  /** Per-role settings laid over {@link sampling}. */
+  readonly samplingRoles: SamplingConfig["roles"];
   readonly seed: number;
   readonly concurrency: number;
   /** FLOPs of one budget unit (for mean units). */
@@ -63,20 +77,33 @@ export interface ExecContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Build a context. Providers are created lazily, the first time a model is called. */
+/**
+ * Build a context. Providers are created lazily, the first time a model is called.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, resolvePool, resolveProviders, resolveTask, ResponseCache } from "tts-graph";
+ *
+ * const task = resolveTask("arith");
+ * const pool = resolvePool("examples/providers/slip-pool.yaml");
+ * const cache = ResponseCache.open(".tts-graph/cache.sqlite");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }), cache, concurrency: 4, seed: 1, sampling: { temperature: 0.7 } });
+ * ```
+ */
 export function createExecContext(options: ExecContextOptions): ExecContext {
   const models = new Map(options.models.map((m) => [m.id, m]));
   const costModels = new Map(options.models.map((m) => [m.id, toCostModel(m)]));
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const concurrency = options.concurrency ?? defaultConcurrency(options.models);
   const limiter = new Semaphore(concurrency);
   const cache = options.cache ?? null;
-  const cachedKinds = new Set(options.cachedKinds ?? DEFAULT_CACHED_KINDS);
+  const cachedKinds = options.cachedKinds ? new Set(options.cachedKinds) : undefined;
+  const cached = (m: ModelSpec) => (cachedKinds ? cachedKinds.has(m.endpoint.kind) : endpointCapabilities(m.endpoint).responseCache);
   const wrapped = new Map<string, Provider>();
   const provider = (model: ModelSpec): Provider => {
     let p = wrapped.get(model.id);
     if (!p) {
-      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate()];
-      if (cache && cachedKinds.has(model.endpoint.kind)) chain.push(withCache(cache));
+      const chain: ProviderMiddleware[] = [...(options.middleware ?? []), withUsageEstimate(), withReasoning()];
+      if (cache && cached(model)) chain.push(withCache(cache));
       chain.push(withConcurrency(limiter));
       p = wrapProvider(options.providers(model), ...chain);
       wrapped.set(model.id, p);
@@ -89,7 +116,8 @@ export function createExecContext(options: ExecContextOptions): ExecContext {
     models,
     costModels,
     provider,
-    sampling: { ...DEFAULT_SAMPLING, ...options.sampling },
+    sampling: baseSampling(options.sampling),
+    samplingRoles: options.sampling?.roles,
     seed: options.seed ?? 0,
     concurrency,
     unitFlops: unitFlopsFor({ models: costModels, tokens }),

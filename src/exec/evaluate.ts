@@ -66,6 +66,7 @@ export function summarise(graphHash: string, traces: readonly Trace[], unitFlops
     items: traces.length,
     correct,
     errored: traces.length - ok.length,
+    unreadable: ok.filter((t) => t.unreadable).length,
     accuracy: wilson(correct, ok.length),
     meanFlops,
     meanUnits: meanFlops / unitFlops,
@@ -83,7 +84,21 @@ export function summarise(graphHash: string, traces: readonly Trace[], unitFlops
   };
 }
 
-/** Run a graph on every item and summarise. Throws only for user errors (bad graph, bad setup) or cancellation. */
+/**
+ * Run a graph on every item and summarise. Throws only for user errors (bad graph, bad setup) or cancellation.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, evaluate, parseGraph, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const result = await evaluate(graph, task.items("test").slice(0, 50), ctx);
+ * console.log(result.accuracy.rate, result.errored, result.meanFlops);
+ * ```
+ */
 export async function evaluate(graph: Graph | PreparedGraph, items: readonly TaskItem[], ctx: ExecContext, options: EvaluateOptions = {}): Promise<EvalResult> {
   const g = "levels" in graph ? graph : prepareGraph(graph, ctx);
   const width = Math.max(1, Math.min(options.concurrency ?? ctx.concurrency, items.length));

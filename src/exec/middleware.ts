@@ -5,6 +5,7 @@
  */
 import type { CallRequest, CallResult, Provider } from "../models/provider.js";
 import type { Semaphore } from "../models/limiter.js";
+import { separateReasoning } from "../models/reasoning.js";
 import { cacheKey, type ResponseCache } from "./cache.js";
 import { estimatePromptTokens, estimateTextTokens } from "./usage.js";
 
@@ -17,7 +18,7 @@ export function wrapProvider(provider: Provider, ...middleware: ProviderMiddlewa
 }
 
 function derive(inner: Provider, generate: (request: CallRequest) => Promise<CallResult>): Provider {
-  return { specificationVersion: inner.specificationVersion, provider: inner.provider, close: inner.close?.bind(inner), generate };
+  return { specificationVersion: inner.specificationVersion, provider: inner.provider, streams: inner.streams, close: inner.close?.bind(inner), generate };
 }
 
 /** At most `limiter.limit` calls in flight across every provider sharing the limiter. */
@@ -40,11 +41,21 @@ export function withUsageEstimate(): ProviderMiddleware {
         usage: {
           ...r.usage,
           promptTokens: promptTokens ?? estimatePromptTokens(request.messages),
-          completionTokens: completionTokens ?? estimateTextTokens(r.text),
+          // Reasoning was generated too: its tokens count.
+          completionTokens: completionTokens ?? estimateTextTokens(r.reasoning ? r.reasoning + r.text : r.text),
           estimated: true,
         },
       };
     });
+}
+
+/**
+ * Split a reasoning model's chain of thought off the text (see `models/reasoning.ts`), so the task's
+ * extraction, the grader and successor nodes read the answer only. It sits above the cache, which
+ * keeps what the server sent.
+ */
+export function withReasoning(): ProviderMiddleware {
+  return (inner) => derive(inner, async (request) => separateReasoning(await inner.generate(request), request.model.reasoning));
 }
 
 /**

@@ -10,13 +10,14 @@ import { TtsGraphError, UserError } from "../errors.js";
 import { canonicalOrder, graphHash } from "../graph/canonical.js";
 import type { Graph, GraphNode } from "../graph/schema.js";
 import { adjacency, reachesOutput, topologicalOrder } from "../graph/topology.js";
-import { RetryError } from "../models/errors.js";
+import { EndpointDownError, RetryError } from "../models/errors.js";
 import type { CallRequest, ChatMessage } from "../models/provider.js";
+import { callSampling } from "../models/sampling.js";
 import type { ModelSpec } from "../models/spec.js";
 import { renderPrompt } from "../tasks/prompts.js";
 import type { Reference, TaskItem } from "../tasks/types.js";
 import { streamKey } from "../util/rng.js";
-import type { ExecContext } from "./context.js";
+import type { BaseSampling, ExecContext } from "./context.js";
 import type { NodeTrace, Trace } from "./types.js";
 
 /** A graph analysed once for repeated runs: levels of useful nodes, predecessors, canonical ranks. */
@@ -41,9 +42,30 @@ export interface RunOptions {
   /** Grade the output against the item's gold answer (default true); when false `correct` stays null. */
   grade?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * The output node's call only: sampling that replaces the context's (a served request's own
+   * temperature, top_p, max_tokens), and a listener told its text as it is generated.
+   */
+  output?: { sampling?: Partial<BaseSampling> | undefined; onText?: CallRequest["onText"] } | undefined;
+  /** Sample index of the first of identical calls (default 0): runs with other bases draw other samples. */
+  sampleBase?: number | undefined;
 }
 
-/** Check a graph against the context (acyclic, models in the pool) and analyse it for running. */
+/**
+ * Check a graph against the context (acyclic, models in the pool) and analyse it for running.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, parseGraph, prepareGraph, resolvePool, resolveProviders, resolveTask, runGraph } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const prepared = prepareGraph(graph, ctx); // checked and analysed once, then run on many items
+ * for (const item of task.items("test").slice(0, 3)) console.log((await runGraph(prepared, item, ctx)).answer);
+ * ```
+ */
 export function prepareGraph(graph: Graph, ctx: Pick<ExecContext, "models">): PreparedGraph {
   const adj = adjacency(graph);
   const order = topologicalOrder(adj);
@@ -113,6 +135,7 @@ function nodeTrace(c: { node: GraphNode; isOutput: boolean; sampleIndex: number;
     sampleIndex: c.sampleIndex,
     startMs: c.startMs,
     text: o.text,
+    reasoning: o.reasoning,
     answer: o.answer,
     promptTokens: o.promptTokens,
     completionTokens: o.completionTokens,
@@ -136,12 +159,24 @@ function errorInfo(err: unknown): { code: string; message: string } {
 
 /**
  * Run a graph on one item and grade the output. Throws only for user errors (bad graph, missing API
- * key); a failed call makes the trace errored.
+ * key) and for a model whose endpoint is down; a failed call makes the trace errored.
  *
  * A node's sample index counts the nodes before it with the same model and the same rendered
  * messages, in the order (level, canonical rank). The order depends only on the graph's structure,
  * so renaming or reordering the file changes no index; parallel identical nodes get 0, 1, 2, ...
  * and so distinct cache entries and distinct sampling seeds.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, parseGraph, resolvePool, resolveProviders, resolveTask, runGraph } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const trace = await runGraph(graph, task.items("test")[0]!, ctx);
+ * console.log(trace.answer, trace.correct, trace.nodes.map((n) => n.latencyMs));
+ * ```
  */
 export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx: ExecContext, options: RunOptions = {}): Promise<Trace> {
   const g = "levels" in graph ? graph : prepareGraph(graph, ctx);
@@ -157,6 +192,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   const done = new Array<NodeTrace | undefined>(count);
   const fullText = new Array<string | undefined>(count);
   const samples = new SampleCounter();
+  const sampleBase = options.sampleBase ?? 0;
   let failed: { node: string; code: string; message: string } | undefined;
 
   for (const level of g.levels) {
@@ -169,7 +205,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       });
       const isOutput = i === g.outputIndex;
       const messages = renderPrompt(task, { role: node.role, isOutput, item, references });
-      const sampleIndex = samples.next(node.model, messages);
+      const sampleIndex = sampleBase + samples.next(node.model, messages);
       let startMs = 0;
       for (const p of g.preds[i]!) {
         const t = done[p]!;
@@ -178,15 +214,12 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
       const request: CallRequest = {
         model: g.specs[i]!,
         messages,
-        role: node.role,
-        isOutput,
-        style: task.style,
-        taskId: task.id,
-        item: { id: item.id, question: item.question },
-        references,
-        sampling: { ...ctx.sampling, seed: samplingSeed(ctx.seed, sampleIndex) },
+        // A served request's own sampling replaces the run's for the output node only.
+        sampling: { ...callSampling(ctx.sampling, ctx.samplingRoles, node.role, g.specs[i]!), ...(isOutput ? options.output?.sampling : undefined), seed: samplingSeed(ctx.seed, sampleIndex) },
         sampleIndex,
         signal,
+        metadata: { role: node.role, isOutput, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references },
+        onText: isOutput ? options.output?.onText : undefined,
       };
       return { i, node, isOutput, messages, sampleIndex, startMs, request };
     });
@@ -205,6 +238,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
           fullText[c.i] = r.text;
           return nodeTrace(c, prompt, {
             text: keepText || c.isOutput ? r.text : "",
+            reasoning: keepText ? r.reasoning : undefined,
             answer: task.extract(r.text, item),
             promptTokens,
             completionTokens,
@@ -220,9 +254,11 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
             warnings: r.warnings,
           });
         } catch (err) {
-          if (err instanceof UserError) throw err;
+          // A model whose endpoint is down stops the run: the items left are not errored, they are not run.
+          if (err instanceof UserError || err instanceof EndpointDownError) throw err;
           return nodeTrace(c, prompt, {
             text: "",
+            reasoning: undefined,
             answer: null,
             promptTokens: 0,
             completionTokens: 0,
@@ -263,7 +299,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   }
   // Every outcome below is one fixed-shape literal (no spreads): it is built once per item.
   const trace = (answer: string | null, output: string, correct: boolean | null, error?: Trace["error"]): Trace => {
-    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined };
+    const t: Trace = { itemId: item.id, graphHash: g.hash, nodes, flops: totals.flops, dollars: totals.dollars, latencyMs, estimated: totals.estimated, answer, output, correct, errored: error !== undefined, unreadable: false };
     if (error) t.error = error;
     return t;
   };
@@ -275,6 +311,7 @@ export async function runGraph(graph: Graph | PreparedGraph, item: TaskItem, ctx
   try {
     const grade = await task.grade(item, output);
     const t = trace(out.answer, output, grade.correct);
+    t.unreadable = grade.extracted === null;
     if (grade.reason !== undefined) t.gradeReason = grade.reason;
     return t;
   } catch (err) {

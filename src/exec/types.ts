@@ -12,6 +12,8 @@ export interface NodeTrace {
   /** The rendered prompt, exactly as sent. */
   prompt: ChatMessage[];
   text: string;
+  /** A reasoning model's chain of thought, split off `text` (kept with the text; never shown to successors or the grader). */
+  reasoning?: string | undefined;
   /** Answer extracted by the task, or null. */
   answer: string | null;
   promptTokens: number;
@@ -46,6 +48,8 @@ export interface Trace {
   /** null when the item errored (an error is never a wrong answer), or when it was run without grading. */
   correct: boolean | null;
   errored: boolean;
+  /** Graded, but no answer could be read from the output: wrong, and counted apart from other wrong answers. */
+  unreadable: boolean;
   error?: { code: string; message: string; node?: string } | undefined;
   gradeReason?: string | undefined;
   flops: number;
@@ -62,6 +66,8 @@ export interface EvalResult {
   correct: number;
   /** Items whose calls finally failed; kept apart from wrong answers. */
   errored: number;
+  /** Wrong items whose output held no readable answer (a subset of the wrong ones). */
+  unreadable: number;
   /** correct / (items - errored), with a Wilson interval. */
   accuracy: Proportion;
   meanFlops: number;

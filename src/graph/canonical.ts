@@ -105,7 +105,18 @@ export function canonicalGraph(graph: Graph): Graph {
   return { version: GRAPH_FORMAT_VERSION, nodes, edges, output: rename.get(graph.output)! };
 }
 
-/** A stable 16-hex-digit hash of the canonical form. */
+/**
+ * A stable 16-hex-digit hash of the canonical form.
+ *
+ * @example
+ * ```ts
+ * import { graphHash, parseGraph } from "tts-graph";
+ *
+ * const a = parseGraph({ version: 1, nodes: [{ id: "x", role: "assistant", model: "m" }], edges: [], output: "x" });
+ * const b = parseGraph({ version: 1, nodes: [{ id: "y", role: "assistant", model: "m" }], edges: [], output: "y" });
+ * console.log(graphHash(a) === graphHash(b)); // true: node ids do not matter
+ * ```
+ */
 export function graphHash(graph: Graph): string {
   const c = canonicalGraph(graph);
   const body = JSON.stringify({ nodes: c.nodes.map((n) => [n.role, n.model]), edges: c.edges, output: c.output });

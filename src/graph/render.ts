@@ -9,7 +9,16 @@ function mermaidId(id: string): string {
   return "n_" + id.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-/** Mermaid flowchart, left to right; the output node is drawn as a stadium, fusers as hexagons. */
+/**
+ * Mermaid flowchart, left to right; the output node is drawn as a stadium, fusers as hexagons.
+ *
+ * @example
+ * ```ts
+ * import { loadGraphFile, toMermaid } from "tts-graph";
+ *
+ * console.log(toMermaid(loadGraphFile("examples/graphs/chain.json")));
+ * ```
+ */
 export function toMermaid(graph: Graph): string {
   const lines = ["flowchart LR"];
   for (const n of graph.nodes) {

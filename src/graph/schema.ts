@@ -39,7 +39,25 @@ export const GraphSchema = z
   })
   .strict();
 
-/** A collaboration graph: nodes with a role and a model, edges, and one output node. */
+/**
+ * A collaboration graph: nodes with a role and a model, edges, and one output node.
+ *
+ * @example
+ * ```ts
+ * import type { Graph } from "tts-graph";
+ *
+ * const fanIn: Graph = {
+ *   version: 1,
+ *   nodes: [
+ *     { id: "a1", role: "assistant", model: "llama-1b" },
+ *     { id: "a2", role: "assistant", model: "llama-1b" },
+ *     { id: "fuse", role: "fuser", model: "llama-3b" },
+ *   ],
+ *   edges: [["a1", "fuse"], ["a2", "fuse"]],
+ *   output: "fuse",
+ * };
+ * ```
+ */
 export type Graph = z.infer<typeof GraphSchema>;
 
 /** JSON Schema of the graph file, for documentation and editors. */

@@ -97,7 +97,20 @@ export function safeParseGraph(data: unknown, options: ValidateOptions = {}): Sa
   return { success: true, graph: parsed.data, warnings: issues };
 }
 
-/** Like {@link safeParseGraph} but throws a {@link GraphValidationError} naming every problem. */
+/**
+ * Like {@link safeParseGraph} but throws a {@link GraphValidationError} naming every problem.
+ *
+ * @example
+ * ```ts
+ * import { parseGraph } from "tts-graph";
+ *
+ * const graph = parseGraph(
+ *   { version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-1b" }, { id: "f", role: "fuser", model: "llama-3b" }], edges: [["a", "f"]], output: "f" },
+ *   { models: ["llama-1b", "llama-3b"] },
+ * );
+ * console.log(graph.nodes.length);
+ * ```
+ */
 export function parseGraph(data: unknown, options: ValidateOptions & { source?: string } = {}): Graph {
   const r = safeParseGraph(data, options);
   if (r.success) return r.graph;

@@ -1,7 +1,20 @@
 /** Errors at the provider boundary. Retryability is decided here, once. */
-import { TtsGraphError, UserError } from "../errors.js";
+import { TtsGraphError, UserError, type Issue } from "../errors.js";
 
-/** A model call failed. `isRetryable` is true for timeouts, connection failures, 408, 409, 429 and 5xx. */
+/**
+ * A model call failed. `isRetryable` is true for timeouts, connection failures, 408, 409, 429 and 5xx.
+ *
+ * @example
+ * ```ts
+ * import { ProviderCallError, type CustomProvider } from "tts-graph";
+ *
+ * const flaky: CustomProvider = {
+ *   async generate() {
+ *     throw new ProviderCallError("the model is overloaded", { status: 503 }); // retryable: 5xx
+ *   },
+ * };
+ * ```
+ */
 export class ProviderCallError extends TtsGraphError {
   readonly url: string | undefined;
   readonly status: number | undefined;
@@ -40,10 +53,25 @@ export class RetryError extends TtsGraphError {
   }
 }
 
+/**
+ * A model's endpoint keeps failing after retries (see `breaker.ts`): the run stops instead of
+ * counting every remaining item as errored. Not a user error (exit 1): the run can be resumed.
+ */
+export class EndpointDownError extends TtsGraphError {
+  constructor(
+    message: string,
+    readonly model: string,
+    cause?: unknown,
+  ) {
+    super("endpoint_down", message, { cause });
+    this.name = "EndpointDownError";
+  }
+}
+
 /** A provider cannot be set up (missing API key, missing optional package, bad endpoint). */
 export class ProviderConfigError extends UserError {
-  constructor(message: string, source?: string) {
-    super(message, { code: "provider_config", ...(source === undefined ? {} : { source }) });
+  constructor(message: string, source?: string, issues?: Issue[]) {
+    super(message, { code: "provider_config", ...(source === undefined ? {} : { source }), ...(issues === undefined ? {} : { issues }) });
     this.name = "ProviderConfigError";
   }
 }

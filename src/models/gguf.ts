@@ -13,11 +13,7 @@ import { existsSync } from "node:fs";
 import { hashString, mixKeys } from "../util/rng.js";
 import { ProviderCallError, ProviderConfigError } from "./errors.js";
 import type { CallRequest, CallResult, Provider } from "./provider.js";
-// Types only: the package itself is imported lazily, so it stays optional.
-import type * as NodeLlamaCppModule from "node-llama-cpp";
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-
-type NodeLlamaCpp = typeof NodeLlamaCppModule;
+import { importNodeLlamaCpp, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type NodeLlamaCpp, type Token } from "./llama-binding.js";
 
 export interface GgufProviderOptions {
   /** Path of the .gguf file (absolute, or relative to the working directory). */
@@ -30,18 +26,18 @@ export interface GgufProviderOptions {
   sequences?: number | undefined;
 }
 
-const INSTALL_HINT = "run `npm install node-llama-cpp` (it ships prebuilt CPU binaries; nothing is compiled)";
+const INSTALL_HINT = "it is an opt-in install: run `npm run gguf:install` in a checkout of tts-graph (the CPU build for this platform only), or `npm install node-llama-cpp@3.22.1` beside an installed tts-graph";
 
 let bindingPromise: Promise<NodeLlamaCpp> | undefined;
 let llamaPromise: Promise<Llama> | undefined;
 
 /** node-llama-cpp, imported on first use so the package stays optional. */
 export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
-  bindingPromise ??= import("node-llama-cpp").catch((err: unknown) => {
+  bindingPromise ??= importNodeLlamaCpp().catch((err: unknown) => {
     bindingPromise = undefined;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
-      throw new ProviderConfigError(`the embedded GGUF provider needs the optional package node-llama-cpp, which is not installed: ${INSTALL_HINT}`);
+      throw new ProviderConfigError(`the embedded GGUF provider needs the package node-llama-cpp, which is not installed; ${INSTALL_HINT}`);
     }
     throw new ProviderConfigError(`node-llama-cpp could not be loaded (${(err as Error).message}): ${INSTALL_HINT}`);
   });
@@ -71,6 +67,16 @@ async function getSharedLlama(): Promise<Llama> {
  * The prompt matters: with one seed for every item, the k-th sample of every item would draw the
  * same random numbers, so one unlucky draw would hit all items at once.
  */
+/** Where the first of the stop strings starts in `text`, or -1. */
+export function stopAt(text: string, stop: readonly string[]): number {
+  let at = -1;
+  for (const s of stop) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  return at;
+}
+
 export function ggufSeed(request: Pick<CallRequest, "sampling" | "sampleIndex" | "messages">): number {
   // llama.cpp treats 0xFFFFFFFF as "random", so stay below it.
   return mixKeys(request.sampling.seed ?? 0, request.sampleIndex, hashString(ggufPromptText(request.messages))) % 0xffffffff;
@@ -175,6 +181,8 @@ export class GgufProvider implements Provider {
     // Latency is the model's own work: waiting for a free sequence is not counted.
     const started = performance.now();
     const generated: Token[] = [];
+    const stop = request.sampling.stop;
+    let stopped = false;
     let finishReason: CallResult["finishReason"] = "length";
     try {
       await sequence.clearHistory();
@@ -194,6 +202,11 @@ export class GgufProvider implements Provider {
             finishReason = "stop";
             break;
           }
+          if (stop && stopAt(model.detokenize(generated, false, input), stop) >= 0) {
+            finishReason = "stop";
+            stopped = true;
+            break;
+          }
           if (generated.length >= maxTokens) break;
         }
       }
@@ -204,12 +217,14 @@ export class GgufProvider implements Provider {
       this.release(loaded, sequence);
     }
     const latencyMs = performance.now() - started;
-    const textTokens = finishReason === "stop" ? generated.slice(0, -1) : generated;
-    const text = model.detokenize(textTokens, false, input);
+    const textTokens = finishReason === "stop" && !stopped ? generated.slice(0, -1) : generated;
+    let text = model.detokenize(textTokens, false, input);
+    // As OpenAI-compatible servers do, the stop string and anything after it are left out.
+    if (stopped) text = text.slice(0, stopAt(text, stop!));
     return {
       text,
       finishReason,
-      rawFinishReason: finishReason === "stop" ? "eos" : "max_tokens",
+      rawFinishReason: stopped ? "stop" : finishReason === "stop" ? "eos" : "max_tokens",
       usage: { promptTokens: input.length, completionTokens: generated.length, raw: { promptTokens: input.length, completionTokens: generated.length } },
       latencyMs,
       warnings,

@@ -23,6 +23,9 @@ export const ChatCompletionSchema = z
             message: z
               .object({
                 content: z.string({ error: (i) => (i.input === null || i.input === undefined ? "the message has no content" : "the message content is not a string") }),
+                /** Reasoning split off by the server's reasoning parser (vLLM, SGLang, DeepSeek: `reasoning_content`; some: `reasoning`). */
+                reasoning_content: z.string().nullish(),
+                reasoning: z.string().nullish(),
               })
               .loose(),
             finish_reason: z.string().nullish(),
@@ -36,6 +39,14 @@ export const ChatCompletionSchema = z
   .loose();
 
 export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;
+
+/** One chunk of a streamed chat completion; the last may carry only `usage` (and no choice). */
+export const ChatChunkSchema = z
+  .object({
+    choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).loose().nullish(), finish_reason: z.string().nullish() }).loose(), { error: "the chunk has no `choices` list" }),
+    usage: UsageSchema.nullish(),
+  })
+  .loose();
 
 /** Parse a response body; returns a readable reason instead of throwing. */
 export function parseChatCompletion(data: unknown): { ok: true; value: ChatCompletion } | { ok: false; reason: string } {

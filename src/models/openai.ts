@@ -10,10 +10,13 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { ProviderCallError, ProviderConfigError } from "./errors.js";
 import { Semaphore } from "./limiter.js";
-import { convertUsage, mapFinishReason, parseChatCompletion } from "./openai-response.js";
+import { ChatChunkSchema, convertUsage, mapFinishReason, parseChatCompletion, type ChatCompletion } from "./openai-response.js";
 import type { CallRequest, CallResult, Provider } from "./provider.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
-import type { ModelSpec } from "./spec.js";
+import { withCircuitBreaker, type BreakerOptions } from "./breaker.js";
+import { tokenLimit } from "./reasoning.js";
+import { ReplicaSet, type Replica, type ReplicaOptions } from "./replicas.js";
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.js";
+import { DEFAULT_ENDPOINT_CONCURRENCY, type ModelSpec } from "./spec.js";
 
 export type OpenAIEndpoint = Extract<ModelSpec["endpoint"], { kind: "openai" }>;
 
@@ -28,10 +31,14 @@ export interface OpenAIProviderOptions {
   concurrency?: number | undefined;
   /** Injected `fetch`, e.g. to route through a proxy. */
   fetch?: typeof fetch | undefined;
+  /** Cool-downs of failed replicas. */
+  replicas?: ReplicaOptions | undefined;
+  /** When a model's endpoint is taken to be down. */
+  breaker?: BreakerOptions | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
-export const DEFAULT_ENDPOINT_CONCURRENCY = 8;
+export { DEFAULT_ENDPOINT_CONCURRENCY };
 /** Sent as the key to servers that need none; the variable named by `apiKeyEnv` overrides it. */
 const PLACEHOLDER_KEY = "no-key";
 
@@ -85,6 +92,9 @@ function snippet(text: string, n = 200): string {
   return t.length > n ? `${t.slice(0, n)}...` : t;
 }
 
+/** What servers say when a prompt (plus the token limit) is over the model's context. */
+const CONTEXT_OVERFLOW = /context length|context window|maximum context|exceeds the (available )?context|too many tokens|prompt is too long/i;
+
 /** Turn whatever the client threw into a ProviderCallError with retryability decided. */
 function mapError(err: unknown, url: string, modelId: string, timedOut: boolean, timeoutMs: number): ProviderCallError {
   if (err instanceof ProviderCallError) return err;
@@ -96,9 +106,12 @@ function mapError(err: unknown, url: string, modelId: string, timedOut: boolean,
   }
   if (err instanceof APIError && err.status !== undefined) {
     const hint = err.status === 401 ? " (check the API key: set the variable named by the endpoint's apiKeyEnv, default OPENAI_API_KEY)" : err.status === 404 ? " (check the endpoint's baseURL and model name)" : "";
+    // Some servers answer a prompt over the context with a 5xx: it fails the same way on every retry.
+    const deterministic = err.status >= 500 && CONTEXT_OVERFLOW.test(`${err.message} ${bodyText(err) ?? ""}`);
     return new ProviderCallError(`${modelId}: ${url} answered HTTP ${err.status}: ${snippet(err.message)}${hint}`, {
       url,
       status: err.status,
+      ...(deterministic ? { isRetryable: false, code: "context_overflow" } : {}),
       ...(bodyText(err) !== undefined ? { responseBody: bodyText(err)! } : {}),
       ...(retryAfterMs(err.headers) !== undefined ? { retryAfterMs: retryAfterMs(err.headers)! } : {}),
       cause: err,
@@ -109,12 +122,64 @@ function mapError(err: unknown, url: string, modelId: string, timedOut: boolean,
   return new ProviderCallError(`${modelId}: could not reach ${url}: ${message}${cause}`, { url, isRetryable: true, code: "connection", cause: err });
 }
 
+/** The body of a chat call: the rendered messages with the call's sampling. */
+function chatParams(endpoint: OpenAIEndpoint, request: CallRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
+  const s = request.sampling;
+  return {
+    model: endpoint.model,
+    messages: request.messages,
+    temperature: s.temperature,
+    ...tokenLimit(request.model.reasoning, s.maxTokens),
+    ...(s.topP !== undefined ? { top_p: s.topP } : {}),
+    ...(s.stop !== undefined ? { stop: s.stop } : {}),
+    ...(s.seed !== undefined ? { seed: s.seed } : {}),
+    ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
+  };
+}
+
+/**
+ * A streamed call: each piece of content is told to `onText` as it arrives, usage is asked for in a
+ * last chunk (servers that do not send it leave the counts to the estimate). Once some text has been
+ * told, a failure is not retryable: a retry would tell the listener a second, different text.
+ */
+async function streamedCall(
+  client: OpenAI,
+  params: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+  onText: (delta: string, atMs: number) => void,
+  at: { modelId: string; url: string; timeoutMs: number; signal: AbortSignal; started: number },
+): Promise<CallResult> {
+  let text = "";
+  let finish: string | null | undefined;
+  let usage: ChatCompletion["usage"];
+  try {
+    const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: at.signal, timeout: at.timeoutMs });
+    for await (const raw of stream) {
+      const chunk = ChatChunkSchema.safeParse(raw);
+      if (!chunk.success) throw new ProviderCallError(`${at.modelId}: ${at.url} sent a stream chunk of the wrong shape: ${chunk.error.issues[0]?.message ?? "unknown"}`, { url: at.url, isRetryable: false, code: "bad_response" });
+      const choice = chunk.data.choices[0];
+      const delta = choice?.delta?.content;
+      if (delta) {
+        text += delta;
+        onText(delta, performance.now() - at.started);
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.data.usage) usage = chunk.data.usage;
+    }
+  } catch (err) {
+    if (text === "" || err instanceof ProviderCallError) throw err;
+    const e = err as Error;
+    throw new ProviderCallError(`${at.modelId}: the stream from ${at.url} broke after ${text.length} characters: ${e.message}`, { url: at.url, isRetryable: false, code: "stream_broken", cause: err });
+  }
+  return { text, finishReason: mapFinishReason(finish), rawFinishReason: finish ?? undefined, usage: convertUsage(usage), latencyMs: performance.now() - at.started, warnings: [] };
+}
+
 /** One attempt, no retries, no limit. */
 function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI, timeoutMs: number): Provider {
   const url = `${endpoint.baseURL.replace(/\/+$/, "")}/chat/completions`;
   return {
     specificationVersion: "v1",
     provider: "openai-compatible",
+    streams: true,
     async generate(request: CallRequest): Promise<CallResult> {
       const controller = new AbortController();
       let timedOut = false;
@@ -126,20 +191,9 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
       request.signal?.addEventListener("abort", onAbort, { once: true });
       const started = performance.now();
       try {
-        const s = request.sampling;
+        if (request.onText) return await streamedCall(client, chatParams(endpoint, request), request.onText, { modelId, url, timeoutMs, signal: controller.signal, started });
         const response = await client.chat.completions
-          .create(
-            {
-              model: endpoint.model,
-              messages: request.messages,
-              temperature: s.temperature,
-              max_tokens: s.maxTokens,
-              ...(s.topP !== undefined ? { top_p: s.topP } : {}),
-              ...(s.seed !== undefined ? { seed: s.seed } : {}),
-              ...(request.responseFormat ? { response_format: { type: "json_schema" as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema as Record<string, unknown>, strict: false } } } : {}),
-            },
-            { signal: controller.signal, timeout: timeoutMs },
-          )
+          .create(chatParams(endpoint, request), { signal: controller.signal, timeout: timeoutMs })
           .asResponse();
         let text: string;
         try {
@@ -171,8 +225,10 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
           });
         }
         const choice = parsed.value.choices[0]!;
+        const reasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? undefined;
         return {
           text: choice.message.content,
+          ...(reasoning ? { reasoning } : {}),
           finishReason: mapFinishReason(choice.finish_reason),
           rawFinishReason: choice.finish_reason ?? undefined,
           usage: convertUsage(parsed.value.usage),
@@ -189,18 +245,40 @@ function singleAttempt(modelId: string, endpoint: OpenAIEndpoint, client: OpenAI
   };
 }
 
-/** A provider for a pool model whose endpoint is OpenAI-compatible. */
+/** The replicas of a pool model whose endpoints are OpenAI-compatible, each with its client and its limit. */
+export function openAIReplicas(model: ModelSpec, options: OpenAIProviderOptions = {}): ReplicaSet {
+  const endpoints = model.endpoints ?? [model.endpoint];
+  const replicas = endpoints.map((endpoint, index): Replica => {
+    if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);
+    const client = openAIClient(model.id, endpoint, options);
+    const timeoutMs = endpoint.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = new Semaphore(endpoint.concurrency ?? options.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY);
+    return { index, url: endpoint.baseURL, limit, attempt: singleAttempt(model.id, endpoint, client, timeoutMs) };
+  });
+  return new ReplicaSet(model.id, replicas, options.replicas);
+}
+
+/**
+ * A provider for a pool model whose endpoint (or replicas) is OpenAI-compatible: each attempt goes
+ * to one replica within its limit, failed attempts are retried (on another replica when one is
+ * healthy), and calls that keep failing after their retries open the model's circuit breaker.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIProvider, type ModelSpec } from "tts-graph";
+ *
+ * const model: ModelSpec = { id: "qwen", family: "qwen", params: 7e9, layers: 28, hidden: 3584, endpoint: { kind: "openai", baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen2.5-7B-Instruct" } };
+ * const provider = createOpenAIProvider(model, { timeoutMs: 60_000 });
+ * const r = await provider.generate({ model, messages: [{ role: "user", content: "2+2?" }], sampling: { temperature: 0, maxTokens: 16 }, sampleIndex: 0 });
+ * console.log(r.text, r.usage);
+ * ```
+ */
 export function createOpenAIProvider(model: ModelSpec, options: OpenAIProviderOptions = {}): Provider {
-  const endpoint = model.endpoint;
-  if (endpoint.kind !== "openai") throw new ProviderConfigError(`model "${model.id}" is not an OpenAI-compatible endpoint (kind ${endpoint.kind})`);
-  const client = openAIClient(model.id, endpoint, options);
-  const timeoutMs = endpoint.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const limit = new Semaphore(endpoint.concurrency ?? options.concurrency ?? DEFAULT_ENDPOINT_CONCURRENCY);
-  const attempt = singleAttempt(model.id, endpoint, client, timeoutMs);
-  const limited: Provider = {
-    specificationVersion: "v1",
-    provider: attempt.provider,
-    generate: (request) => limit.run(() => attempt.generate(request), request.signal),
-  };
-  return withRetry(limited, { ...options.retry, ...(endpoint.maxRetries !== undefined ? { maxRetries: endpoint.maxRetries } : {}) });
+  const set = openAIReplicas(model, options);
+  const routed: Provider = { specificationVersion: "v1", provider: "openai-compatible", streams: true, generate: (request) => set.generate(request) };
+  const maxRetries = model.endpoint.kind === "openai" ? model.endpoint.maxRetries : undefined;
+  // A failed replica is left for another on the retry, so a model with replicas retries at least once per replica.
+  const retries = { ...options.retry, ...(maxRetries !== undefined ? { maxRetries } : {}) };
+  if (set.replicas.length > 1) retries.maxRetries = Math.max(retries.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries, set.replicas.length);
+  return withCircuitBreaker(withRetry(routed, retries), model.id, options.breaker);
 }

@@ -12,7 +12,17 @@ export interface LoadedPool {
   baseDir: string;
 }
 
-/** Load and validate a pool file; every problem names the file and the field. */
+/**
+ * Load and validate a pool file; every problem names the file and the field.
+ *
+ * @example
+ * ```ts
+ * import { loadPoolFile } from "tts-graph";
+ *
+ * const loaded = loadPoolFile("examples/pools/tiny-gguf.yaml");
+ * console.log(loaded.pool.models.map((m) => `${m.id}: ${m.endpoint.kind}`));
+ * ```
+ */
 export function loadPoolFile(path: string): LoadedPool {
   const data = readStructured(path, "pool file");
   const pool = parseWith(PoolSchema, data, path, "pool");
@@ -24,7 +34,7 @@ export function modelsById(pool: Pool): Map<string, ModelSpec> {
   return new Map(pool.models.map((m) => [m.id, m]));
 }
 
-/** Resolve a GGUF endpoint path against the pool's folder. */
+/** Resolve a path of the pool (a GGUF file, a provider module) against the pool's folder. */
 export function resolvePoolPath(loaded: LoadedPool, path: string): string {
   return isAbsolute(path) ? path : resolve(loaded.baseDir, path);
 }

@@ -7,6 +7,7 @@
 import type OpenAI from "openai";
 import { parseChatCompletion } from "./openai-response.js";
 import { openAIClient, type OpenAIProviderOptions } from "./openai.js";
+import { tokenLimit } from "./reasoning.js";
 import type { Endpoint, ModelSpec } from "./spec.js";
 
 export interface ProbeResult {
@@ -46,9 +47,9 @@ function why(err: unknown): string {
   return `${e.message ?? String(err)}${cause}`;
 }
 
-async function checkStreamingUsage(client: OpenAI, model: string): Promise<{ ok: boolean; note?: string }> {
+async function checkStreamingUsage(client: OpenAI, model: string, reasoning: ModelSpec["reasoning"]): Promise<{ ok: boolean; note?: string }> {
   try {
-    const stream = await client.chat.completions.create({ model, messages: PROBE_MESSAGES, max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({ model, messages: PROBE_MESSAGES, ...tokenLimit(reasoning, 8), temperature: 0, stream: true, stream_options: { include_usage: true } });
     let usage = false;
     for await (const chunk of stream) {
       if (chunk.usage && typeof chunk.usage.prompt_tokens === "number" && typeof chunk.usage.completion_tokens === "number") usage = true;
@@ -59,9 +60,9 @@ async function checkStreamingUsage(client: OpenAI, model: string): Promise<{ ok:
   }
 }
 
-async function checkN(client: OpenAI, model: string): Promise<{ ok: boolean; note?: string }> {
+async function checkN(client: OpenAI, model: string, reasoning: ModelSpec["reasoning"]): Promise<{ ok: boolean; note?: string }> {
   try {
-    const r = await client.chat.completions.create({ model, messages: PROBE_MESSAGES, max_tokens: 8, temperature: 0.7, n: 2 });
+    const r = await client.chat.completions.create({ model, messages: PROBE_MESSAGES, ...tokenLimit(reasoning, 8), temperature: 0.7, n: 2 });
     const count = Array.isArray(r.choices) ? r.choices.length : 0;
     return count === 2 ? { ok: true } : { ok: false, note: `n: 2 returned ${count} choice${count === 1 ? "" : "s"}` };
   } catch (err) {
@@ -91,7 +92,7 @@ export async function probeModel(model: ModelSpec, options: ProbeOptions = {}): 
   }
   const started = performance.now();
   try {
-    const raw = await client.chat.completions.create({ model: e.model, messages: PROBE_MESSAGES, max_tokens: 8, temperature: 0 });
+    const raw = await client.chat.completions.create({ model: e.model, messages: PROBE_MESSAGES, ...tokenLimit(model.reasoning, 8), temperature: 0 });
     result.latencyMs = performance.now() - started;
     const parsed = parseChatCompletion(raw);
     if (!parsed.ok) {
@@ -106,10 +107,10 @@ export async function probeModel(model: ModelSpec, options: ProbeOptions = {}): 
     result.error = why(err);
     return result;
   }
-  const stream = await checkStreamingUsage(client, e.model);
+  const stream = await checkStreamingUsage(client, e.model, model.reasoning);
   result.streamingUsage = stream.ok;
   if (stream.note) result.notes.push(stream.note);
-  const n = await checkN(client, e.model);
+  const n = await checkN(client, e.model, model.reasoning);
   result.nSupported = n.ok;
   if (n.note) result.notes.push(n.note);
   return result;

@@ -48,7 +48,7 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, error: Provid
 }
 
 function requestKey(r: CallRequest): string {
-  return `${r.model.id}|${r.taskId}|${r.item.id}|${r.sampleIndex}`;
+  return `${r.model.id}|${r.metadata?.taskId}|${r.metadata?.item.id}|${r.sampleIndex}`;
 }
 
 function describe(err: unknown): string {
@@ -62,6 +62,7 @@ export function withRetry(provider: Provider, policy: Partial<RetryPolicy> = {})
   return {
     specificationVersion: provider.specificationVersion,
     provider: provider.provider,
+    streams: provider.streams,
     close: provider.close?.bind(provider),
     async generate(request: CallRequest): Promise<CallResult> {
       const errors: unknown[] = [];

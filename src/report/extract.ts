@@ -108,6 +108,16 @@ export interface CurvePoint {
   hash: string;
 }
 
+/**
+ * When an LLM agent was called but none of its replies was usable (every call failed or every reply
+ * was rejected), so every decision was the rule agent's: a sentence saying so; else undefined. Each
+ * call either failed (and is counted rejected), was rejected, or was used.
+ */
+export function agentUnusable(agent: { calls: number; failedCalls: number; rejected: number }, model: string | undefined): string | undefined {
+  if (agent.calls === 0 || agent.calls - agent.rejected > 0) return undefined;
+  return `The LLM agent${model ? ` ${model}` : ""} never produced a usable reply (${agent.calls} call${agent.calls === 1 ? "" : "s"}, ${agent.failedCalls} failed, ${agent.rejected - agent.failedCalls} repl${agent.rejected - agent.failedCalls === 1 ? "y" : "ies"} rejected): every decision was the rule agent's.`;
+}
+
 export interface CostSummary {
   evals: { total: number; probe: number; pretest: number; search: number; selection: number };
   graphCalls: number;

@@ -8,7 +8,7 @@ import { VERSION } from "../version.js";
 import { BREAK_EVEN_DEFINITION, type BreakEven } from "./break-even.js";
 import { escapeXml as esc } from "./escape.js";
 import type { ReportModel } from "./extract.js";
-import { SOLID_ITEMS } from "./extract.js";
+import { agentUnusable, SOLID_ITEMS } from "./extract.js";
 import { composition } from "./format.js";
 import { drawGraph } from "./graph-svg.js";
 import { KEPT_FEEDBACK, SHOWN_ROWS, baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
@@ -118,6 +118,8 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
   if (!model.complete) {
     parts.push(`<div class="banner" id="incomplete"><strong>Incomplete run.</strong> ${esc("result.json is missing: the search has not finished (or was stopped). Everything below is computed from the event log so far; the best graph shown is the leader on search items, not a validated choice.")}</div>`);
   }
+  const unusable = agentUnusable(model.cost.agent, model.agentCalls[0]?.model);
+  if (unusable) parts.push(`<div class="banner" id="agent-unusable"><strong>LLM agent unused.</strong> ${esc(unusable)}</div>`);
   parts.push(`<section id="summary"><div class="facts">${keyFacts(model, be)
     .map((f) => `<div class="fact"><div class="label">${esc(f.label)}</div><div class="value">${esc(f.value)}</div>${f.note ? `<div class="note">${esc(f.note)}</div>` : ""}</div>`)
     .join("")}</div></section>`);

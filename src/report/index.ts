@@ -17,7 +17,6 @@ import { readRunDir } from "./run-dir.js";
 export { BREAK_EVEN_DEFINITION, breakEven, agentFlops, type AgentModelSpec, type BreakEven, type BaselineRow } from "./break-even.js";
 export { extractReport, front2d, tally, SOLID_ITEMS, type ReportModel, type GraphStats, type IterationRow, type SampledPoint, type CurvePoint, type BestGraph, type Tally } from "./extract.js";
 export { readRunDir, reportEvents, type RunDir, type RunEvent } from "./run-dir.js";
-export { curveSpec, tradeoffSpec, renderSvg } from "./charts.js";
 export { drawGraph, layoutGraph, type GraphDrawing } from "./graph-svg.js";
 
 export interface ReportOptions {
@@ -49,7 +48,17 @@ export async function buildReport(runDir: string, options: Pick<ReportOptions, "
   return { html: buildHtml(model, be, { curve, flops, latency }, graphSvg), markdown: buildMarkdown(model, be, options.htmlName ?? RUN_FILES.report), model, breakEven: be };
 }
 
-/** Write `report.html` and `report.md` for a run directory; returns their paths. */
+/**
+ * Write `report.html` and `report.md` for a run directory; returns their paths.
+ *
+ * @example
+ * ```ts
+ * import { writeReport } from "tts-graph";
+ *
+ * const files = await writeReport("runs/sim-math-sim-llama-agent-reinforce-b18-s0");
+ * console.log(files.html, files.markdown, files.complete);
+ * ```
+ */
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportFiles> {
   const html = options.out ?? join(runDir, RUN_FILES.report);
   const markdown = join(dirname(html), `${basename(html).replace(/\.html?$/i, "")}.md`);

@@ -3,7 +3,7 @@ import { toMermaid } from "../graph/render.js";
 import { BREAK_EVEN_DEFINITION, type BreakEven } from "./break-even.js";
 import { escapeMdCell } from "./escape.js";
 import type { ReportModel } from "./extract.js";
-import { SOLID_ITEMS } from "./extract.js";
+import { agentUnusable, SOLID_ITEMS } from "./extract.js";
 import { KEPT_FEEDBACK, baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
 
 function table(t: Table): string {
@@ -21,6 +21,8 @@ export function buildMarkdown(model: ReportModel, be: BreakEven, htmlName: strin
   if (!model.complete) {
     out.push("> **Incomplete run.** result.json is missing: the search has not finished (or was stopped). Everything here is computed from the event log so far; the graph shown is the leader on search items, not a validated choice.", "");
   }
+  const unusable = agentUnusable(model.cost.agent, model.agentCalls[0]?.model);
+  if (unusable) out.push(`> **LLM agent unused.** ${unusable}`, "");
   out.push(`Charts (search curve, accuracy against FLOPs and latency with the Pareto front) are in [${htmlName}](${encodeURI(htmlName)}).`, "");
   out.push("## Summary", "");
   out.push(table({ headers: ["figure", "value", "note"], numeric: [], rows: keyFacts(model, be).map((f) => [f.label, f.value, f.note ?? ""]) }), "");

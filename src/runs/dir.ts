@@ -10,14 +10,14 @@
  *
  * A folder is reused only as the same run (resume), or when the caller forces it.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { parseGraph, type Graph } from "../graph/index.js";
 import type { SearchResult } from "../search/harness.js";
 import { parseSearchConfig, type SearchConfig } from "../search/config.js";
-import { parseWith, readStructured, writeJsonAtomic } from "../util/files.js";
+import { makeDirs, parseWith, readStructured, writeFailure, writeJsonAtomic } from "../util/files.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { readJournal, type JournalRead } from "./journal.js";
 
@@ -89,6 +89,17 @@ export type RunDirState =
 
 /** Temporary files of interrupted atomic writes do not make a folder non-empty. */
 const isLeftover = (name: string) => /^\..*\.tmp$/.test(name);
+const RUN_FILE_NAMES = new Set<string>(Object.values(RUN_FILES));
+/** A temporary file of an atomic write of a run file (`.checkpoint.json.PID.HEX.tmp`). */
+const isRunLeftover = (name: string) => {
+  const m = /^\.(.+)\.\d+\.[0-9a-f]+\.tmp$/.exec(name);
+  return m !== null && RUN_FILE_NAMES.has(m[1]!);
+};
+
+/** Remove what writers killed midway left of their atomic writes; only the writer holding the lock may. */
+function removeLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) if (isRunLeftover(name)) rmSync(join(dir, name), { force: true });
+}
 
 /** What a folder holds, as far as starting a run in it is concerned. */
 export function inspectRunDir(dir: string): RunDirState {
@@ -147,7 +158,7 @@ export function createRunDir(dir: string, config: SearchConfig, options: CreateR
     throw new UserError(`${dir} is not empty and is not a run folder (it holds ${shown}): choose another --out or an empty folder, or pass --force to write the run there anyway`, { code: "out_in_use", source: "--out" });
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     acquireLock(dir);
     if (state.kind === "run") removeRunFiles(dir, { keepLock: true });
     writeJsonAtomic(join(dir, RUN_FILES.config), config);
@@ -197,15 +208,20 @@ export function acquireLock(dir: string): void {
       const fd = openSync(path, "wx");
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      removeLeftovers(dir);
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw writeFailure(path, err);
     }
     const pid = lockHolder(dir);
     if (pid !== undefined && pid !== process.pid) {
       throw new UserError(`${dir} is being written by another tts-graph process (pid ${pid}); wait for it to finish or stop it first`, { code: "run_locked", source: dir });
     }
-    rmSync(path, { force: true });
+    try {
+      rmSync(path, { force: true });
+    } catch (err) {
+      throw writeFailure(path, err);
+    }
   }
   throw new UserError(`cannot lock the run folder ${dir}: another process keeps taking it`, { code: "run_locked", source: dir });
 }

@@ -5,10 +5,11 @@
  * iteration boundaries, and on resume it first checks the re-run's events against the lines already
  * there, so the file never loses what it had and never holds an event twice.
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import { EVENT_VERSION, type RecordedEvent } from "../search/events.js";
+import { writeAll, writeFailure } from "../util/files.js";
 
 /** The fields every recorded event has; the rest is the event's own payload. */
 const RecordedEventSchema = z.looseObject({ type: z.string().min(1), v: z.number().int(), seq: z.number().int().min(0) });
@@ -118,8 +119,14 @@ export class JournalWriter {
     const existing = options.existing;
     this.stored = existing ? [...existing.lines] : [];
     this.ends = existing ? [...existing.ends] : [];
-    this.fd = openSync(path, existing ? "a" : "w");
-    if (existing) ftruncateSync(this.fd, existing.validBytes);
+    try {
+      this.fd = openSync(path, existing ? "a" : "w");
+      if (existing) ftruncateSync(this.fd, existing.validBytes);
+    } catch (err) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+      throw writeFailure(path, err);
+    }
   }
 
   /** Events confirmed or written so far. */
@@ -134,7 +141,15 @@ export class JournalWriter {
 
   append(event: RecordedEvent): void {
     if (this.fd === undefined) return;
-    const line = journalLine(event);
+    try {
+      this.write(journalLine(event));
+    } catch (err) {
+      throw writeFailure(this.path, err);
+    }
+  }
+
+  private write(line: string): void {
+    const fd = this.fd!;
     if (this.count < this.stored.length) {
       if (this.stored[this.count] === line) {
         this.count++;
@@ -142,10 +157,11 @@ export class JournalWriter {
       }
       // The re-run differs from the log here: keep what agreed, and write this run's events from now on.
       this.divergedAt = this.count;
-      ftruncateSync(this.fd, this.count === 0 ? 0 : this.ends[this.count - 1]!);
+      ftruncateSync(fd, this.count === 0 ? 0 : this.ends[this.count - 1]!);
       this.stored.length = this.count;
     }
-    writeSync(this.fd, line + "\n");
+    // A failure midway leaves a torn last line, which the reader drops.
+    writeAll(fd, line + "\n");
     this.count++;
     this.dirty = true;
   }
@@ -153,7 +169,11 @@ export class JournalWriter {
   /** Flush to disk (at iteration boundaries and before exit). */
   sync(): void {
     if (this.fd === undefined || !this.dirty) return;
-    fsyncSync(this.fd);
+    try {
+      fsyncSync(this.fd);
+    } catch (err) {
+      throw writeFailure(this.path, err);
+    }
     this.dirty = false;
   }
 
@@ -163,14 +183,20 @@ export class JournalWriter {
    */
   close(options: { complete?: boolean } = {}): void {
     if (this.fd === undefined) return;
-    if (options.complete && this.count < this.stored.length) {
-      this.divergedAt ??= this.count;
-      ftruncateSync(this.fd, this.count === 0 ? 0 : this.ends[this.count - 1]!);
-      this.stored.length = this.count;
-      this.dirty = true;
+    const fd = this.fd;
+    try {
+      if (options.complete && this.count < this.stored.length) {
+        this.divergedAt ??= this.count;
+        ftruncateSync(fd, this.count === 0 ? 0 : this.ends[this.count - 1]!);
+        this.stored.length = this.count;
+        this.dirty = true;
+      }
+      this.sync();
+    } catch (err) {
+      throw writeFailure(this.path, err);
+    } finally {
+      closeSync(fd);
+      this.fd = undefined;
     }
-    this.sync();
-    closeSync(this.fd);
-    this.fd = undefined;
   }
 }

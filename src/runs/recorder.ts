@@ -88,8 +88,14 @@ export class RunRecorder implements EventSink {
   stop(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.journal.close();
-    if (this.journal.pending === 0) this.writeCheckpoint("stopped", reason);
+    // Stopping follows a failure, often a failed write (a full or read-only disk): what cannot be
+    // written now is not needed, since the journal as it stands is what a resume reads.
+    try {
+      this.journal.close();
+      if (this.journal.pending === 0) this.writeCheckpoint("stopped", reason);
+    } catch {
+      // The error that stopped the run is the one to report.
+    }
     releaseLock(this.dir);
   }
 }

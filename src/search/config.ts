@@ -5,7 +5,9 @@
  */
 import { z } from "zod";
 import { BudgetUnitSchema } from "../cost/budget.js";
+import { SamplingConfigSchema } from "../models/sampling.js";
 import { parseWith, readStructured } from "../util/files.js";
+import { SplitConfigSchema } from "../tasks/splits.js";
 import { ObjectiveSchema } from "./objective.js";
 import { OPTIMIZER_NAMES } from "./optimizers/index.js";
 
@@ -69,10 +71,14 @@ export const SearchConfigSchema = z
     optimizerOptions: z.record(z.string(), z.unknown()).default({}),
     /** Most model calls in flight at once. */
     concurrency: z.number().int().positive().max(1024).optional(),
+    /** Sampling of every graph call (temperature, topP, maxTokens, stop, per role in `roles`); default T 0.7, 1024 tokens. */
+    sampling: SamplingConfigSchema.optional(),
     /** Cache real model responses (SQLite); simulated calls are never cached. */
     cache: z.boolean().default(true),
     /** Folder of benchmark data for built-in tasks. */
     data: z.string().min(1).optional(),
+    /** How the task's items are split into search, validation and held-out test items (default: seed 0, 20% / 20% / the rest). */
+    splits: SplitConfigSchema.optional(),
   })
   .strict();
 

@@ -18,6 +18,7 @@ export function outcomeOf(t: Trace): ItemOutcome {
     dollars: t.dollars,
     calls: t.nodes.length,
     ...(retries > 0 ? { retries } : {}),
+    ...(t.unreadable ? { unreadable: true as const } : {}),
     ...(t.error ? { error: `${t.error.code}: ${t.error.message}`.slice(0, 300) } : {}),
   };
 }

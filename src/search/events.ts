@@ -128,7 +128,11 @@ export function replayMemo(events: Iterable<SearchEvent>): ReplayMemo {
   const items = new Map<string, ItemOutcome>();
   const chats = new Map<string, { response?: AgentChatResponse | undefined; error?: { code: string; message: string } | undefined }>();
   for (const e of events) {
-    if (e.type === "eval.batch") for (const o of e.items) items.set(evalKey(e.split, e.hash, o.itemId), o);
+    // An errored item is a failed call (an endpoint down, a timeout), not an answer: a resume asks
+    // again. A call that fails the same way again records the same outcome, so the log still agrees.
+    if (e.type === "eval.batch") {
+      for (const o of e.items) if (!o.errored) items.set(evalKey(e.split, e.hash, o.itemId), o);
+    }
     else if (e.type === "agent.call") chats.set(`${e.key}#${e.occurrence}`, { response: e.response, error: e.error });
   }
   return {

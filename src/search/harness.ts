@@ -9,7 +9,7 @@
  * The run is a deterministic function of (setup, seed, answers): randomness comes from keyed
  * streams, and every evaluation and agent call can be answered from a replayed log.
  */
-import { InternalError, UserError } from "../errors.js";
+import { InternalError, TtsGraphError, UserError } from "../errors.js";
 import { graphHash, safeParseGraph, topology, type Graph } from "../graph/index.js";
 import type { TaskItem } from "../tasks/types.js";
 import { Rng } from "../util/rng.js";
@@ -436,7 +436,8 @@ export async function runSearch(setup: SearchSetup, options: RunOptions = {}): P
   }
   if (chosenSet.length === 0) {
     const sample = [...records.values()].flatMap((r) => [...r.search.values()]).find((o) => o.error !== undefined)?.error;
-    throw new UserError(`every evaluated graph failed (too many errored items): no graph to choose; check the model endpoints${sample ? ` (an error seen: ${sample})` : ""}`, { code: "search_failed" });
+    // A runtime failure (the endpoints), not a mistake in the input: the folder resumes once they answer.
+    throw new TtsGraphError("search_failed", `every evaluated graph failed (too many errored items): no graph to choose; check the model endpoints${sample ? ` (an error seen: ${sample})` : ""}`);
   }
   // Two rounds of successive halving on validation items: every candidate on the first part, the
   // better half on the rest, for the same total as every candidate on `items`.

@@ -94,6 +94,24 @@ export function providerAgentCaller(model: ModelSpec, providers: ProviderResolve
   };
 }
 
+/**
+ * A dollar budget needs every searched model's pricing, a millisecond budget its speed: name the
+ * models without them, rather than letting no graph fit for a reason the budget check cannot say.
+ */
+function requireUnitSpecs(config: SearchConfig, parts: ResolvedParts): void {
+  const unit = config.budgetUnit;
+  if (unit !== "usd" && unit !== "ms") return;
+  const allowed = config.space.models ? new Set(config.space.models) : undefined;
+  const searched = parts.pool.pool.models.filter((m) => !allowed || allowed.has(m.id) || m.id === config.space.outputModel);
+  const missing = searched.filter((m) => (unit === "usd" ? !m.pricing : !m.speed)).map((m) => m.id);
+  if (missing.length === 0) return;
+  const spec = unit === "usd" ? "pricing (inputPerMTok, outputPerMTok)" : "speed";
+  throw new UserError(
+    `--budget-unit ${unit} needs the ${spec} of every searched model; ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} none in pool ${parts.pool.source}: add it, or use --budget-unit units`,
+    { code: unit === "usd" ? "no_pricing" : "no_speed", source: "--budget-unit" },
+  );
+}
+
 /** A runnable search from a config and resolved parts. Throws a user error (exit 2) for a bad combination. */
 export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchSetup {
   const info = optimizerInfo(config.optimizer);
@@ -105,6 +123,7 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
     const missing = parts.pool.pool.models.filter((m) => !m.pricing).map((m) => m.id);
     throw new UserError(`--objective cost needs a price for every model; ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no pricing in pool ${parts.pool.source}`, { code: "no_pricing", source: "--objective" });
   }
+  requireUnitSpecs(config, parts);
   const space = buildSpace(info.space ? { ...config, space: { ...config.space, ...info.space } } : config, parts.task, parts.pool);
   const ctx = createExecContext({
     task: parts.task,
@@ -113,6 +132,7 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
     cache: config.cache ? parts.cache : null,
     concurrency: config.concurrency,
     seed: config.seed,
+    sampling: config.sampling,
   });
   return {
     space,

@@ -40,6 +40,8 @@ export interface ItemOutcome {
   /** Attempts beyond the first of those calls (absent when none were retried). */
   retries?: number | undefined;
   error?: string | undefined;
+  /** Present (true) when the output held no readable answer. */
+  unreadable?: true | undefined;
 }
 
 /** A graph's aggregate on some items. */

@@ -1,159 +1,46 @@
 /**
- * The OpenAI-compatible endpoint as a function from a web `Request` to a `Response`: `GET /v1/models`
- * lists the served graphs, `POST /v1/chat/completions` runs one on the last user message. It binds
- * no port (see `listen` for that), so it can be called in-process.
+ * The OpenAI-compatible endpoint as a function from a web `Request` to a `Response`:
  *
- * A request runs the graph once with the server's execution context: its model calls share the
- * context's concurrency limit with every other request in flight. The request's `seed`, when given,
- * replaces the run seed, so a client sampling a served graph several times gets distinct samples,
- * and the same request with the same seed gets the same answer. A node whose call failed makes the
+ *     GET  /v1/models, /v1/models/ID   the served graphs
+ *     POST /v1/chat/completions        a graph answers a conversation
+ *     POST /v1/completions             a graph answers a prompt
+ *     GET  /health                     200 once every model the graphs call has answered a probe, else 503
+ *     GET  /metrics                    Prometheus text format
+ *
+ * It binds no port (see `listen` for that), so it can be called in-process. With an API key, the
+ * `/v1` endpoints want `Authorization: Bearer KEY` and answer 401 otherwise; `/health` and
+ * `/metrics` stay open, for load balancers and scrapers. A request's graph calls share its
+ * context's concurrency limit with every other request in flight; a node whose call failed makes the
  * request fail with 502, naming the node: the server never answers with a partial graph's output.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { UserError } from "../errors.js";
-import { runGraph, type PreparedGraph } from "../exec/run.js";
-import type { ExecContext } from "../exec/context.js";
-import type { NodeTrace, Trace } from "../exec/types.js";
-import type { TaskItem } from "../tasks/types.js";
+import type { ModelSpec } from "../models/spec.js";
+import type { Ask, ServedGraph } from "./answer.js";
 import { errorResponse, HttpError, jsonResponse } from "./errors.js";
-import { checkSupported, ignoredSampling, lastUserMessage, parseChatRequest, type ChatRequest } from "./schema.js";
+import { HealthTracker } from "./health.js";
+import { ServeMetrics } from "./metrics.js";
+import { CHAT_SHAPE, COMPLETION_SHAPE, streamedResponse, wholeResponse, type Outcome, type Respond, type Shape } from "./respond.js";
+import { conversationOf, parseChatRequest, parseCompletionRequest, promptConversation, stopSequences, type ChatRequest, type CompletionRequest } from "./schema.js";
 
 /** Largest request body accepted by default (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-/** A graph served as a model. */
-export interface ServedGraph {
-  /** The model id clients name (unique on the server). */
-  id: string;
-  graph: PreparedGraph;
-  /** Where the graph was read from, shown in the model list. */
-  source?: string | undefined;
-}
-
 export interface ServeHandlerOptions {
   graphs: readonly ServedGraph[];
-  /** The context every request runs in (task, pool, providers, cache, concurrency, sampling, seed). */
-  ctx: ExecContext;
-  /** The task item a question is, when it is one (asked as that item); else it is asked as a new question. */
-  findItem?: ((question: string) => TaskItem | undefined) | undefined;
   maxBodyBytes?: number | undefined;
+  /** The key clients must send as `Authorization: Bearer KEY`; none when undefined. */
+  apiKey?: string | undefined;
+  metrics?: ServeMetrics | undefined;
+  /** Readiness of the pool models (default: a tracker of the models the graphs call, probed now). */
+  health?: HealthTracker | undefined;
   /** Told about anything unexpected (a bug), which is answered with a 500. */
   onError?: ((err: unknown) => void) | undefined;
 }
 
 export type ServeHandler = (request: Request) => Promise<Response>;
 
-/** Token usage of a request, in the OpenAI shape. */
-export interface ChatUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
-
-/** One node of the trace returned in `tts_graph.nodes`. */
-export interface ServedNodeTrace {
-  id: string;
-  model: string;
-  role: string;
-  output: boolean;
-  prompt_tokens: number;
-  completion_tokens: number;
-  estimated: boolean;
-  flops: number;
-  dollars: number | null;
-  latency_ms: number;
-  start_ms: number;
-  finish_reason: string;
-  answer: string | null;
-  cached: boolean;
-  attempts: number;
-  error: { code: string; message: string } | null;
-}
-
-/** The extra top-level field of a completion: what the graph did. */
-export interface ServedTrace {
-  graph_hash: string;
-  /** The answer the task's extractor reads from the output. */
-  answer: string | null;
-  /** The task item the question was asked as, or null for a new question. */
-  item_id: string | null;
-  seed: number;
-  flops: number;
-  dollars: number | null;
-  /** Critical path through the graph. */
-  latency_ms: number;
-  /** True when some token count was estimated because a server did not report it. */
-  estimated: boolean;
-  warnings: string[];
-  nodes: ServedNodeTrace[];
-}
-
-/** Usage summed over every node that ran. */
-export function sumUsage(nodes: readonly Pick<NodeTrace, "promptTokens" | "completionTokens">[]): ChatUsage {
-  let prompt = 0;
-  let completion = 0;
-  for (const n of nodes) {
-    prompt += n.promptTokens;
-    completion += n.completionTokens;
-  }
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-}
-
-function nodeTrace(n: NodeTrace): ServedNodeTrace {
-  return {
-    id: n.id,
-    model: n.model,
-    role: n.role,
-    output: n.isOutput,
-    prompt_tokens: n.promptTokens,
-    completion_tokens: n.completionTokens,
-    estimated: n.estimated,
-    flops: n.flops,
-    dollars: n.dollars ?? null,
-    latency_ms: n.latencyMs,
-    start_ms: n.startMs,
-    finish_reason: n.finishReason,
-    answer: n.answer,
-    cached: n.cached,
-    attempts: n.attempts,
-    error: n.error ?? null,
-  };
-}
-
-function servedTrace(trace: Trace, item: TaskItem | undefined, seed: number, warnings: string[]): ServedTrace {
-  return {
-    graph_hash: trace.graphHash,
-    answer: trace.answer,
-    item_id: item?.id ?? null,
-    seed,
-    flops: trace.flops,
-    dollars: trace.dollars ?? null,
-    latency_ms: trace.latencyMs,
-    estimated: trace.estimated,
-    warnings,
-    nodes: trace.nodes.map(nodeTrace),
-  };
-}
-
-/** The output node's finish reason as OpenAI names it. */
-function finishReason(trace: Trace): "stop" | "length" | "content_filter" {
-  const out = trace.nodes.find((n) => n.isOutput);
-  return out?.finishReason === "length" ? "length" : out?.finishReason === "content_filter" ? "content_filter" : "stop";
-}
-
-/** Pieces of a text for streaming: runs of whole words of about `size` characters. */
-export function streamPieces(text: string, size = 64): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (const w of text.match(/\s*\S+\s*|\s+/g) ?? []) {
-    cur += w;
-    if (cur.length >= size) {
-      out.push(cur);
-      cur = "";
-    }
-  }
-  if (cur !== "") out.push(cur);
-  return out;
-}
+const ENDPOINTS = new Set(["/v1/models", "/v1/chat/completions", "/v1/completions", "/health", "/metrics"]);
 
 /** Read a body, refusing one larger than the limit. */
 async function readBody(request: Request, max: number): Promise<string> {
@@ -178,7 +65,7 @@ async function readBody(request: Request, max: number): Promise<string> {
 }
 
 function parseJson(text: string): unknown {
-  if (text.trim() === "") throw new HttpError(400, "invalid_json", "the request body is empty: send a JSON object with `model` and `messages`");
+  if (text.trim() === "") throw new HttpError(400, "invalid_json", "the request body is empty: send a JSON object");
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -190,20 +77,20 @@ function methodNotAllowed(method: string, path: string, allow: string): HttpErro
   return new HttpError(405, "method_not_allowed", `${method} is not allowed on ${path}: use ${allow}`, { headers: { allow } });
 }
 
-/** Build the handler. */
-export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
-  const byId = new Map<string, ServedGraph>();
-  for (const g of options.graphs) {
-    if (byId.has(g.id)) throw new UserError(`two served graphs have the model id "${g.id}"`, { code: "duplicate_model_id" });
-    byId.set(g.id, g);
-  }
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const { ctx } = options;
-  const created = Math.floor(Date.now() / 1000);
-  const idPrefix = `chatcmpl-${Date.now().toString(36)}`;
-  let served = 0;
+const digest = (s: string) => createHash("sha256").update(s).digest();
 
-  const modelObject = (g: ServedGraph) => ({
+/** 401 unless the request carries the key (compared in constant time). */
+function checkKey(request: Request, key: string): void {
+  const header = request.headers.get("authorization") ?? "";
+  const given = /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] ?? "";
+  if (given !== "" && timingSafeEqual(digest(given), digest(key))) return;
+  const message = given === "" ? "no API key was sent: send it as `Authorization: Bearer KEY` (the openai clients' api_key)" : "the API key is wrong";
+  throw new HttpError(401, "invalid_api_key", message, { headers: { "www-authenticate": "Bearer" } });
+}
+
+/** A served graph as `/v1/models` lists it. */
+function modelObject(g: ServedGraph, created: number) {
+  return {
     id: g.id,
     object: "model" as const,
     created,
@@ -213,96 +100,134 @@ export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
       source: g.source ?? null,
       description: g.graph.graph.description ?? null,
       nodes: g.graph.graph.nodes.length,
-      task: ctx.task.id,
+      task: g.ctx.task.id,
+      streams: g.ctx.provider(g.graph.specs[g.graph.outputIndex]!).streams === true,
     },
-  });
+  };
+}
+
+/** What a completion request of either endpoint asks: the model, the run, and how to answer. */
+function parseAsk(data: unknown, chat: boolean, signal: AbortSignal): Pick<Respond, "ask" | "stops" | "stream" | "includeUsage"> & { model: string } {
+  const req = chat ? parseChatRequest(data) : parseCompletionRequest(data);
+  const conversation = chat ? conversationOf(req as ChatRequest) : promptConversation(req as CompletionRequest);
+  const maxTokens = req.max_tokens ?? (chat ? (req as ChatRequest).max_completion_tokens : undefined);
+  const ask: Ask = {
+    conversation,
+    seed: req.seed ?? undefined,
+    sampling: {
+      ...(req.temperature != null ? { temperature: req.temperature } : {}),
+      ...(req.top_p != null ? { topP: req.top_p } : {}),
+      ...(maxTokens != null ? { maxTokens } : {}),
+    },
+    signal,
+  };
+  return { model: req.model, ask, stops: stopSequences(req), stream: req.stream === true, includeUsage: req.stream_options?.include_usage === true };
+}
+
+/**
+ * Build the handler.
+ *
+ * @example
+ * ```ts
+ * import { createExecContext, createServeHandler, listen, parseGraph, prepareGraph, resolvePool, resolveProviders, resolveTask } from "tts-graph";
+ *
+ * const task = resolveTask("sim:math");
+ * const pool = resolvePool("sim:llama");
+ * const ctx = createExecContext({ task, models: pool.pool.models, providers: resolveProviders(pool, { task }) });
+ * const graph = parseGraph({ version: 1, nodes: [{ id: "a", role: "assistant", model: "llama-3b" }], edges: [], output: "a" });
+ * const handler = createServeHandler({ graphs: [{ id: "single", graph: prepareGraph(graph, ctx), ctx }] });
+ * const server = await listen(handler, { port: 0 });
+ * console.log(`${server.url}/v1`);
+ * await server.close();
+ * ```
+ */
+export function createServeHandler(options: ServeHandlerOptions): ServeHandler {
+  const byId = new Map<string, ServedGraph>();
+  for (const g of options.graphs) {
+    if (byId.has(g.id)) throw new UserError(`two served graphs have the model id "${g.id}"`, { code: "duplicate_model_id" });
+    byId.set(g.id, g);
+  }
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const metrics = options.metrics ?? new ServeMetrics();
+  const models = new Map<string, ModelSpec>();
+  for (const g of options.graphs) for (const s of g.graph.specs) models.set(s.id, s);
+  const health = options.health ?? new HealthTracker([...models.values()]);
+  void health.refresh();
+  const created = Math.floor(Date.now() / 1000);
+  const idStamp = Date.now().toString(36);
+  let served = 0;
 
   const unknownModel = (id: string, param: string | null) =>
     new HttpError(404, "model_not_found", `the model "${id}" does not exist on this server; it serves ${[...byId.keys()].map((k) => `"${k}"`).join(", ")} (GET /v1/models lists them)`, { param });
 
-  async function chat(request: Request): Promise<Response> {
-    const req = parseChatRequest(parseJson(await readBody(request, maxBody)));
-    checkSupported(req);
-    const g = byId.get(req.model);
-    if (!g) throw unknownModel(req.model, "model");
-    const question = lastUserMessage(req);
-    const seed = req.seed ?? ctx.seed;
-    const known = options.findItem?.(question);
-    const item: TaskItem = known ?? { id: "question", question, answer: "" };
-    let trace: Trace;
-    try {
-      trace = await runGraph(g.graph, item, seed === ctx.seed ? ctx : { ...ctx, seed }, { grade: false, keepPrompts: false, signal: request.signal });
-    } catch (err) {
-      if (err instanceof UserError) throw new HttpError(500, err.code, `the server cannot run graph "${g.id}": ${err.message}`, { cause: err });
-      throw err;
-    }
-    const extra = servedTrace(trace, known, seed, ignoredSampling(req));
-    if (trace.errored) {
-      const node = trace.error?.node;
-      const model = trace.nodes.find((n) => n.id === node)?.model;
-      const what = node !== undefined ? `node "${node}"${model !== undefined ? ` (model ${model})` : ""}` : "a node";
-      const err = new HttpError(502, "node_failed", `graph "${g.id}" could not answer: ${what} failed: ${trace.error?.message ?? "unknown error"}`, {
-        type: "server_error",
-        ...(node !== undefined ? { node } : {}),
-      });
-      return jsonResponse(502, { ...err.body(), tts_graph: extra });
-    }
-    return completion(req, g, trace, extra);
+  /** Parse, run and shape one completion request of either endpoint. */
+  async function complete(request: Request, shape: Shape, label: { model: string }, done: (o: Outcome) => void): Promise<Response> {
+    const asked = parseAsk(parseJson(await readBody(request, maxBody)), shape === CHAT_SHAPE, request.signal);
+    const g = byId.get(asked.model);
+    if (!g) throw unknownModel(asked.model, "model");
+    label.model = g.id;
+    const base = { id: `${shape.idPrefix}-${idStamp}-${++served}`, created: Math.floor(Date.now() / 1000), model: g.id, system_fingerprint: g.graph.hash };
+    const r: Respond = { g, shape, base, done, ...asked };
+    return r.stream ? streamedResponse(r) : wholeResponse(r);
   }
 
-  function completion(req: ChatRequest, g: ServedGraph, trace: Trace, extra: ServedTrace): Response {
-    const id = `${idPrefix}-${++served}`;
-    const base = { id, created: Math.floor(Date.now() / 1000), model: g.id, system_fingerprint: g.graph.hash };
-    const usage = sumUsage(trace.nodes);
-    const finish = finishReason(trace);
-    if (!req.stream) {
-      return jsonResponse(200, {
-        ...base,
-        object: "chat.completion",
-        choices: [{ index: 0, message: { role: "assistant", content: trace.output, refusal: null }, logprobs: null, finish_reason: finish }],
-        usage,
-        tts_graph: extra,
-      });
-    }
-    // The graph's answer exists only once its output node has finished, so the stream carries the final text.
-    const chunk = (choices: unknown[], more: Record<string, unknown> = {}) => `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...more })}\n\n`;
-    const events = [chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }])];
-    for (const p of streamPieces(trace.output)) events.push(chunk([{ index: 0, delta: { content: p }, logprobs: null, finish_reason: null }]));
-    events.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
-    if (req.stream_options?.include_usage !== false) events.push(chunk([], { usage, tts_graph: extra }));
-    events.push("data: [DONE]\n\n");
-    return new Response(events.join(""), { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
-  }
-
-  async function route(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const path = url.pathname.replace(/\/+$/, "") || "/";
+  async function route(request: Request, path: string, label: { model: string }, done: (o: Outcome) => void): Promise<Response> {
     const method = request.method.toUpperCase();
+    if (path === "/health") {
+      if (method !== "GET") throw methodNotAllowed(method, path, "GET");
+      const r = await health.readiness();
+      return jsonResponse(r.ready ? 200 : 503, { status: r.ready ? "ready" : "not_ready", models: r.models });
+    }
+    if (path === "/metrics") {
+      if (method !== "GET") throw methodNotAllowed(method, path, "GET");
+      return new Response(metrics.text(), { status: 200, headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+    }
+    if (options.apiKey !== undefined && path.startsWith("/v1")) checkKey(request, options.apiKey);
     if (path === "/v1/models") {
       if (method !== "GET") throw methodNotAllowed(method, path, "GET");
-      return jsonResponse(200, { object: "list", data: [...byId.values()].map(modelObject) });
+      return jsonResponse(200, { object: "list", data: [...byId.values()].map((g) => modelObject(g, created)) });
     }
     if (path.startsWith("/v1/models/")) {
       if (method !== "GET") throw methodNotAllowed(method, path, "GET");
       const id = decodeURIComponent(path.slice("/v1/models/".length));
       const g = byId.get(id);
       if (!g) throw unknownModel(id, null);
-      return jsonResponse(200, modelObject(g));
+      return jsonResponse(200, modelObject(g, created));
     }
-    if (path === "/v1/chat/completions") {
+    if (path === "/v1/chat/completions" || path === "/v1/completions") {
       if (method !== "POST") throw methodNotAllowed(method, path, "POST");
-      return chat(request);
+      return complete(request, path === "/v1/completions" ? COMPLETION_SHAPE : CHAT_SHAPE, label, done);
     }
-    throw new HttpError(404, "unknown_path", `no such endpoint: ${method} ${url.pathname} (this server answers GET /v1/models and POST /v1/chat/completions)`);
+    throw new HttpError(404, "unknown_path", `no such endpoint: ${method} ${path} (this server answers GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /health and GET /metrics)`);
   }
 
   return async (request) => {
+    const started = performance.now();
+    const path = new URL(request.url).pathname.replace(/\/+$/, "") || "/";
+    // Metric labels from a closed set, whatever paths clients try.
+    const endpoint = ENDPOINTS.has(path) ? path : path.startsWith("/v1/models/") ? "/v1/models/{id}" : "other";
+    const end = metrics.begin();
+    const label = { model: "" };
+    const done = (o: Outcome) =>
+      end({
+        endpoint,
+        model: label.model,
+        status: o.status,
+        errorKind: o.errorKind,
+        seconds: (performance.now() - started) / 1000,
+        firstTokenSeconds: o.firstChunkAt !== undefined ? (o.firstChunkAt - started) / 1000 : undefined,
+        usage: o.answered?.trace.nodes.filter((n) => !n.error).map((n) => ({ model: n.model, promptTokens: n.promptTokens, completionTokens: n.completionTokens, flops: n.flops })),
+      });
     try {
-      return await route(request);
+      const response = await route(request, path, label, done);
+      // Completions call `done` themselves (a stream only when it ends); other endpoints are done now.
+      if (path !== "/v1/chat/completions" && path !== "/v1/completions") done({ status: response.status });
+      return response;
     } catch (err) {
-      if (err instanceof HttpError) return errorResponse(err);
-      options.onError?.(err);
-      return errorResponse(new HttpError(500, "internal_error", `internal error: ${err instanceof Error ? err.message : String(err)}`));
+      const http = err instanceof HttpError ? err : new HttpError(500, "internal_error", `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      if (!(err instanceof HttpError)) options.onError?.(err);
+      done({ status: http.status, errorKind: http.code });
+      return errorResponse(http);
     }
   };
 }

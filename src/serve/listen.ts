@@ -1,8 +1,9 @@
 /**
  * The Node adapter of the serve handler: binds a port with node:http, turns each request into a web
- * `Request` (its body read up to the size limit), writes the `Response` back, and aborts the
- * request's graph run when the client goes away. Closing stops accepting, lets requests in flight
- * finish (up to a grace period, after which they are cancelled) and closes idle connections.
+ * `Request` (its body read up to the size limit), writes the `Response` back (a stream as its
+ * chunks come), and aborts the request's graph run when the client goes away, logging that in one
+ * line. Closing stops accepting and answers every request already accepted: those still running
+ * after the grace period are cancelled and answered 503, then the connections are closed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,10 +16,12 @@ export interface ListenOptions {
   /** Port (default 0: a free port chosen by the system). */
   port?: number | undefined;
   maxBodyBytes?: number | undefined;
-  /** How long `close()` waits for requests in flight before cancelling them (default 10 s). */
+  /** How long `close()` waits for requests in flight before cancelling them (default 30 s). */
   shutdownGraceMs?: number | undefined;
   /** Told about unexpected failures of the adapter itself. */
   onError?: ((err: unknown) => void) | undefined;
+  /** Told, in one line, of each client that closed its connection before its response was complete. */
+  onHangUp?: ((line: string) => void) | undefined;
 }
 
 export interface RunningServer {
@@ -32,7 +35,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+/** How long cancelled requests get to write their 503 once the grace period is over. */
+const CANCEL_WRITE_MS = 2_000;
+
+/** Abort reasons, which the handler answers as such (not as a failed node). */
+const clientClosed = () => new HttpError(499, "client_closed", "the client closed the connection");
+const shuttingDown = () => new HttpError(503, "shutting_down", "the server is shutting down and cancelled this request after its grace period", { headers: { "retry-after": "1", connection: "close" } });
 
 /** Headers that describe one hop's connection, not the request. */
 const HOP_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "host", "upgrade", "expect", "te", "trailer", "proxy-connection"]);
@@ -62,34 +71,72 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 async function writeResponse(res: ServerResponse, response: Response, extraHeaders: Record<string, string>): Promise<void> {
-  const body = Buffer.from(await response.arrayBuffer());
   const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => (headers[k] = v));
   Object.assign(headers, extraHeaders);
+  if (response.body && /^text\/event-stream/.test(response.headers.get("content-type") ?? "")) {
+    if (res.destroyed) return void (await response.body.cancel());
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (res.destroyed) break;
+        res.write(value);
+      }
+    } finally {
+      if (res.destroyed) await reader.cancel().catch(() => undefined);
+      else res.end();
+    }
+    return;
+  }
+  const body = Buffer.from(await response.arrayBuffer());
   headers["content-length"] = String(body.length);
   if (res.destroyed) return;
   res.writeHead(response.status, headers);
   res.end(body);
 }
 
-/** Serve a handler on a port. Resolves once listening. */
+/**
+ * Serve a handler on a port. Resolves once listening.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "tts-graph";
+ *
+ * const server = await listen(async () => new Response("ok"), { host: "127.0.0.1", port: 0 });
+ * console.log(server.port);
+ * await server.close();
+ * ```
+ */
 export async function listen(handler: ServeHandler, options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const grace = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   const active = new Set<AbortController>();
   let closing = false;
+  let cancelling = false;
   let drained: (() => void) | undefined;
   let origin = "";
 
   const serveOne = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const abort = new AbortController();
+    const started = performance.now();
     res.on("close", () => {
-      if (!res.writableFinished) abort.abort(new Error("the client closed the connection"));
+      if (res.writableFinished) return;
+      const cancelled = abort.signal.aborted;
+      if (!cancelled) abort.abort(clientClosed());
+      if (!cancelled || !(abort.signal.reason instanceof HttpError && abort.signal.reason.status === 503)) {
+        options.onHangUp?.(`client closed the connection before its response was complete: ${req.method ?? "GET"} ${req.url ?? "/"} after ${Math.round(performance.now() - started)} ms`);
+      }
     });
     active.add(abort);
     try {
-      if (closing) {
+      // While closing, a request on a connection already accepted is still answered (and the
+      // connection then closed); only once the grace period is over are late ones refused.
+      if (cancelling) {
         req.resume();
         await writeResponse(res, errorResponse(new HttpError(503, "shutting_down", "the server is shutting down", { headers: { "retry-after": "1" } })), { connection: "close" });
         return;
@@ -106,7 +153,9 @@ export async function listen(handler: ServeHandler, options: ListenOptions = {})
       const response = await handler(request);
       await writeResponse(res, response, closing ? { connection: "close" } : {});
     } catch (err) {
-      if (err instanceof HttpError) {
+      if (res.destroyed) {
+        // The client is gone (logged as a hang-up): nothing to answer, and not a bug.
+      } else if (err instanceof HttpError) {
         await writeResponse(res, errorResponse(err), err.status === 413 ? { connection: "close" } : {});
       } else {
         options.onError?.(err);
@@ -155,7 +204,13 @@ export async function listen(handler: ServeHandler, options: ListenOptions = {})
           new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
         ]);
         clearTimeout(timer);
-        for (const a of active) a.abort(new Error("the server is shutting down"));
+        if (active.size > 0) {
+          // Cancelled requests are answered 503 (the handler sees the abort reason), then closed.
+          cancelling = true;
+          for (const a of active) a.abort(shuttingDown());
+          await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_WRITE_MS)))]);
+          clearTimeout(timer);
+        }
       }
       server.closeAllConnections();
       await stopped;

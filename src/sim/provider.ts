@@ -5,7 +5,7 @@
  * answer in the task's format, with exactly the token counts it reports, so the executor, the ledger
  * and the graders treat it like any server; only the latency is simulated instead of waited for.
  */
-import type { CallRequest, CallResult, Provider } from "../models/provider.js";
+import type { CallMetadata, CallRequest, CallResult, Provider } from "../models/provider.js";
 import { ProviderCallError } from "../models/errors.js";
 import { hashString } from "../util/rng.js";
 import { countTokens, renderOutput } from "./answers.js";
@@ -35,9 +35,28 @@ function truncateTokens(text: string, max: number): string {
   return text.slice(0, end);
 }
 
+/** Words per streamed piece: about what a server sends per chunk. */
+const STREAM_WORDS = 4;
+
+/**
+ * Tell a text to `onText` a few words at a time, each piece at the simulated time its last token
+ * would be decoded, yielding to the event loop between pieces as a server's chunks arrive apart.
+ */
+async function streamText(text: string, onText: (delta: string, atMs: number) => void, timeAt: (tokens: number) => number, tokens: number): Promise<void> {
+  const words = text.match(/\s*\S+\s*|\s+/g) ?? [];
+  let told = 0;
+  for (let k = 0; k < words.length; k += STREAM_WORDS) {
+    const piece = words.slice(k, k + STREAM_WORDS).join("");
+    told += piece.length;
+    onText(piece, timeAt(Math.max(1, Math.round((tokens * told) / text.length))));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 class SimProvider implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly provider = "sim";
+  readonly streams = true;
   private readonly out: CallOutcome = { code: 0, promptTokens: 0, completionTokens: 0 };
 
   constructor(readonly world: SimWorld) {}
@@ -53,21 +72,22 @@ class SimProvider implements Provider {
         code: "sim_unknown_model",
       });
     }
-    const index = world.parseItemId(req.item.id);
+    const meta = graphCall(req);
+    const index = world.parseItemId(meta.item.id);
     if (index === undefined) {
-      throw new ProviderCallError(`item "${req.item.id}" is not an item of the simulated task ${world.profile.name}; a simulated model only answers its own task's questions`, {
+      throw new ProviderCallError(`item "${meta.item.id}" is not an item of the simulated task ${world.profile.name}; a simulated model only answers its own task's questions`, {
         isRetryable: false,
         code: "sim_unknown_item",
       });
     }
     const item = world.item(index);
-    const n = req.references.length;
+    const n = meta.references.length;
     const refs: RefArrays = {
-      model: req.references.map((r) => hashString(r.model)),
-      code: req.references.map((r) => world.codeOf(item, r.answer)),
-      tokens: req.references.map((r) => countTokens(r.text)),
+      model: meta.references.map((r) => hashString(r.model)),
+      code: meta.references.map((r) => world.codeOf(item, r.answer)),
+      tokens: meta.references.map((r) => countTokens(r.text)),
     };
-    const role = req.role === "fuser" ? ROLE_FUSER : ROLE_ASSISTANT;
+    const role = meta.role === "fuser" ? ROLE_FUSER : ROLE_ASSISTANT;
     const identity = callIdentity(world, item, model, role, n, refs);
     const out = simulateCall(world, item, model, role, n, refs, identity, req.sampleIndex, this.out);
     let text = outputText(world, item, hashString(req.model.id), out.code, out.completionTokens);
@@ -78,15 +98,26 @@ class SimProvider implements Provider {
       completionTokens = req.sampling.maxTokens;
       finishReason = "length";
     }
+    const promptTokens = out.promptTokens;
+    if (req.onText) await streamText(text, req.onText, (t) => callLatency(world, model, promptTokens, t), completionTokens);
     return {
       text,
       finishReason,
       rawFinishReason: finishReason,
-      usage: { promptTokens: out.promptTokens, completionTokens },
-      latencyMs: callLatency(world, model, out.promptTokens, completionTokens),
+      usage: { promptTokens, completionTokens },
+      latencyMs: callLatency(world, model, promptTokens, completionTokens),
       warnings: [],
     };
   }
+}
+
+/** The graph node a call runs: a simulated model answers nothing else, since it works from the node's structure, not from the text. */
+function graphCall(req: CallRequest): CallMetadata {
+  if (req.metadata) return req.metadata;
+  throw new ProviderCallError(`model "${req.model.id}" is simulated and only answers the nodes of a graph on a simulated task (the call has no metadata)`, {
+    isRetryable: false,
+    code: "sim_not_graph_call",
+  });
 }
 
 /** A provider backed by a simulated world. */
@@ -104,20 +135,22 @@ export function simRoutingProvider(worldFor: (taskId: string) => SimWorld): Prov
   return {
     specificationVersion: "v1",
     provider: "sim",
+    streams: true,
     async generate(req: CallRequest): Promise<CallResult> {
-      let p = providers.get(req.taskId);
+      const { taskId } = graphCall(req);
+      let p = providers.get(taskId);
       if (!p) {
         let world: SimWorld;
         try {
-          world = worldFor(req.taskId);
+          world = worldFor(taskId);
         } catch (err) {
-          throw new ProviderCallError(`model "${req.model.id}" is simulated and cannot answer task "${req.taskId}": ${(err as Error).message}`, {
+          throw new ProviderCallError(`model "${req.model.id}" is simulated and cannot answer task "${taskId}": ${(err as Error).message}`, {
             isRetryable: false,
             code: "sim_task_mismatch",
             cause: err,
           });
         }
-        providers.set(req.taskId, (p = simProvider(world)));
+        providers.set(taskId, (p = simProvider(world)));
       }
       return p.generate(req);
     },

@@ -3,7 +3,11 @@
  * where the answer sits (a model may not follow the requested format exactly) but never guess from
  * nothing: when no answer can be read they return null, which grades as wrong.
  */
+import { afterThinking, answerText } from "./answer-text.js";
+import { extractChoice } from "./extract-choice.js";
 import type { TaskItem, TaskStyle } from "./types.js";
+
+export { extractChoice };
 
 /** Contents of a `{...}` group starting at `open` (which must be `{`), with nested braces; null if unclosed. */
 export function braceGroup(text: string, open: number): { content: string; end: number } | null {
@@ -24,13 +28,16 @@ export function braceGroup(text: string, open: number): { content: string; end: 
   return null;
 }
 
-/**
- * Contents of the last `\boxed{...}` or `\fbox{...}` (nested braces allowed), or of a brace-less
- * `\boxed 5`. Null when there is none.
- */
-export function lastBoxed(text: string): string | null {
+export interface Boxed {
+  content: string;
+  start: number;
+  end: number;
+}
+
+/** Every `\boxed{...}` or `\fbox{...}` (nested braces allowed), or brace-less `\boxed 5`, in text order. */
+export function boxes(text: string): Boxed[] {
   const re = /\\(?:boxed|fbox)\b/g;
-  let found: string | null = null;
+  const out: Boxed[] = [];
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const after = m.index + m[0].length;
     let i = after;
@@ -38,16 +45,47 @@ export function lastBoxed(text: string): string | null {
     if (text[i] === "{") {
       const g = braceGroup(text, i);
       if (g) {
-        found = g.content;
+        out.push({ content: g.content.trim(), start: m.index, end: g.end });
         re.lastIndex = g.end;
       }
     } else if (i > after) {
       // `\boxed 5`: the argument runs to the next `$`, space or line end.
       const rest = /^[^\s$]+/.exec(text.slice(i));
-      if (rest) found = rest[0];
+      if (rest) out.push({ content: rest[0], start: m.index, end: i + rest[0].length });
     }
   }
-  return found === null ? null : found.trim();
+  return out;
+}
+
+/** Contents of the last `\boxed{...}` or `\fbox{...}`; null when there is none. */
+export function lastBoxed(text: string): string | null {
+  const all = boxes(text);
+  return all.length === 0 ? null : all[all.length - 1]!.content;
+}
+
+/** What may join boxes that together give one answer: `\boxed{-2} or x = \boxed{1}`, `\boxed{2}, \boxed{3}`. */
+const BOX_JOIN = /^[\s$]*(?:,|;|and|or|\\text\{\s*(?:,|and|or)\s*\}|\\quad)?[\s$]*(?:[A-Za-z](?:_\d)?\s*=)?[\s$]*$/i;
+
+/**
+ * The last box together with the boxes just before it when only "and", "or" or a comma separates
+ * them (a model boxing each root), as one list; null when there is no such run of boxes.
+ */
+export function finalBoxed(text: string): string | null {
+  const all = boxes(text);
+  if (all.length === 0) return null;
+  let k = all.length - 1;
+  while (k > 0 && text.slice(all[k - 1]!.end, all[k]!.start).length <= 24 && BOX_JOIN.test(text.slice(all[k - 1]!.end, all[k]!.start))) k--;
+  if (k === all.length - 1) return null;
+  return all
+    .slice(k)
+    .map((b) => b.content)
+    .join(", ");
+}
+
+/** An answer followed by its approximation (`\frac{13}{18} \approx 0.722`) is the exact part. */
+export function dropApproximation(answer: string): string {
+  const m = /\s*(?:\\approx|≈|\\simeq)/.exec(answer);
+  return m && m.index > 0 ? answer.slice(0, m.index).trim() : answer;
 }
 
 // A number: optional sign (not a hyphen glued to a previous word or digit), thousands separators,
@@ -58,6 +96,7 @@ const NUMBER_RE = /(?<![\w.)])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|(?<![\w.)])
 export function parseNumber(raw: string): number | null {
   const s = raw
     .trim()
+    .replace(/,\s*\\!\s*(?=\d{3})/g, "")
     .replace(/\\?\$|\\%|%|\\!|\{,\}/g, "")
     .replace(/,(?=\d{3}(?:\D|$))/g, "")
     .replace(/\.$/, "")
@@ -98,16 +137,18 @@ function numberFromBoxed(content: string): number | null {
 }
 
 /**
- * Numeric answer (GSM8K, SVAMP): the last boxed number; else the number after "The answer is" or
- * `####`; else the last number in the text. Returned in canonical form (`1,000.` -> `1000`).
+ * Numeric answer (GSM8K, SVAMP): the last boxed number; else the number after "The answer is",
+ * "Answer:" or `####` (the last such); else the last number in the text. Returned in canonical form
+ * (`1,000.` -> `1000`).
  */
-export function extractNumber(text: string): string | null {
+export function extractNumber(output: string): string | null {
+  const text = answerText(output);
   const boxed = lastBoxed(text);
   if (boxed !== null) {
-    const n = numberFromBoxed(boxed);
+    const n = numberFromBoxed(dropApproximation(boxed));
     if (n !== null) return canonicalNumber(n);
   }
-  const phrases = [...text.matchAll(/(?:answer\s+is|answer:|####)\s*:?\s*\$?\s*(-?[\d,]*\.?\d+)/gi)];
+  const phrases = [...text.matchAll(/(?:answer\s+is|answer\s*:|####)[\s:*$\\]*(-?[\d,]*\.?\d+)/gi)];
   for (let i = phrases.length - 1; i >= 0; i--) {
     const n = parseNumber(phrases[i]![1]!);
     if (n !== null) return canonicalNumber(n);
@@ -116,52 +157,62 @@ export function extractNumber(text: string): string | null {
   return n === null ? null : canonicalNumber(n);
 }
 
-/** Free-form math answer: the last `\boxed{}` (or `\fbox{}`). */
-export function extractMath(text: string): string | null {
-  const b = lastBoxed(text);
-  return b === null || b === "" ? null : b;
+const MATH_CLOSE: Record<string, string> = { $: "$", $$: "$$", "\\(": "\\)", "\\[": "\\]" };
+
+/** The text up to the end of its sentence or line, outside braces (`90\text{ square\nunits}` is one answer). */
+function sentenceEnd(s: string): string {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\") i++;
+    else if (c === "{") depth++;
+    else if (c === "}") depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === "\n" || (c === "." && (i + 1 === s.length || /\s/.test(s[i + 1]!))))) return s.slice(0, i);
+  }
+  return s;
 }
 
-function letterRange(choices: number | undefined): string {
-  const n = Math.max(1, Math.min(26, choices ?? 10));
-  return `A-${String.fromCharCode(64 + n)}`;
+/** The answer that starts a phrase: a `$...$` or `\(...\)` group, else the rest of the sentence. */
+function leadingAnswer(rest: string): string | null {
+  const s = rest.replace(/^[\s*:]+/, "");
+  const math = /^(\$\$?|\\\(|\\\[)/.exec(s);
+  if (math) {
+    const end = s.indexOf(MATH_CLOSE[math[1]!]!, math[1]!.length);
+    if (end > math[1]!.length) return s.slice(math[1]!.length, end).trim();
+  }
+  const a = sentenceEnd(s)
+    .replace(/\*+$/, "")
+    .replace(/[.\s]+$/, "")
+    .trim();
+  return a === "" ? null : a;
 }
 
 /**
- * Multiple-choice letter, in order of trust: "Answer: X" (last one), "the answer is (X)", a boxed
- * letter, the last "(X)", a last line that is only a letter, and finally an output that repeats one
- * option's text. `choices` (the options, or their count) limits the letters accepted.
+ * Free-form math answer, read as the MATH graders read it: the Minerva form "The final answer is $X$.
+ * I hope it is correct."; else the last boxed answer (as MATH's gold answers are read); else
+ * what follows the last "final answer is", "Answer:" or "the answer is". An approximation after the
+ * exact answer is dropped. Null when none of these is there: no guess from the working.
  */
-export function extractChoice(text: string, choices?: readonly string[] | number): string | null {
-  const count = typeof choices === "number" ? choices : choices?.length;
-  const L = letterRange(count);
-  const pick = (re: RegExp): string | null => {
-    const all = [...text.matchAll(re)];
-    const last = all[all.length - 1];
-    return last ? last[1]!.toUpperCase() : null;
-  };
-  const patterns = [
-    new RegExp(`answer\\s*(?:is)?\\s*[:：]\\s*\\**\\s*\\(?\\s*([${L}])\\b`, "gi"),
-    new RegExp(`[Aa]nswer\\s+is\\s*\\**\\s*(?:option\\s+)?\\(?([${L}])\\)?(?![\\w'])`, "g"),
-    new RegExp(`[Aa]nswer\\s+is\\s*\\**\\s*(?:option\\s+)?\\(([${L.toLowerCase()}])\\)`, "g"),
-    new RegExp(`\\\\boxed\\{\\s*(?:\\\\text\\{)?\\(?([${L}])\\)?\\}?\\s*\\}`, "g"),
-    new RegExp(`\\(([${L}])\\)`, "g"),
-  ];
-  for (const re of patterns) {
-    const hit = pick(re);
-    if (hit) return hit;
+export function extractMath(output: string): string | null {
+  const found = mathAnswer(answerText(output));
+  if (found === null) return null;
+  const a = dropApproximation(found.trim());
+  return a === "" ? null : a;
+}
+
+function mathAnswer(text: string): string | null {
+  const minerva = [...text.matchAll(/final answer is\s*:?\s*([\s\S]{1,300}?)\s*I hope it is correct/gi)];
+  if (minerva.length > 0) {
+    const a = leadingAnswer(minerva[minerva.length - 1]![1]!);
+    if (a !== null) return lastBoxed(a) ?? a;
   }
-  const lines = text.trim().split(/\n/).map((l) => l.trim()).filter(Boolean);
-  const lastLine = lines[lines.length - 1] ?? "";
-  const alone = new RegExp(`^(?:option\\s+)?\\**\\(?([${L}])\\)?[.:)]?\\**(?:\\s|$)`).exec(lastLine);
-  if (alone && (lastLine.length <= 2 || /^\**\(?[A-Z]\)?[.:)]?\**(\s|$)/.test(lastLine))) return alone[1]!;
-  const tail = new RegExp(`(?:^|\\s)\\(?([${L}])\\)?\\.?$`).exec(text.trim());
-  if (tail && text.trim().length < 40) return tail[1]!;
-  if (Array.isArray(choices)) {
-    const norm = (s: string) => s.toLowerCase().replace(/\s+/g, " ").replace(/[.\s]+$/, "").trim();
-    const out = norm(text);
-    const idx = choices.findIndex((c) => norm(c) === out || norm(c) === norm(lastLine));
-    if (idx >= 0) return String.fromCharCode(65 + idx);
+  const boxed = lastBoxed(text);
+  if (boxed !== null && boxed !== "") return boxed;
+  const phrases = [...text.matchAll(/final answer(?: is)?|answer\s*[:：]|answer is/gi)];
+  for (let i = phrases.length - 1; i >= 0; i--) {
+    const m = phrases[i]!;
+    const a = leadingAnswer(text.slice(m.index + m[0].length));
+    if (a !== null && !/^(?:is|to|of|for)\b/i.test(a)) return lastBoxed(a) ?? a;
   }
   return null;
 }
@@ -245,8 +296,12 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The extractor of a style. `item` supplies the options (choice) or the entry point (code). */
-export function extractAnswer(style: TaskStyle, text: string, item?: TaskItem): string | null {
+/**
+ * The extractor of a style. `item` supplies the options (choice) or the entry point (code). A
+ * reasoning model's `<think>` part is skipped and minus signs are read as minus signs.
+ */
+export function extractAnswer(style: TaskStyle, raw: string, item?: TaskItem): string | null {
+  const text = style === "code" ? afterThinking(raw) : answerText(raw);
   switch (style) {
     case "math":
       return extractMath(text);

@@ -4,7 +4,8 @@
  * answers symbolically, letters and yes/no exactly, code by running its tests).
  */
 import { buildTestProgram } from "./code.js";
-import { extractAnswer, extractChoice, parseNumber } from "./extract.js";
+import { answerText } from "./answer-text.js";
+import { dropApproximation, extractAnswer, extractChoice, finalBoxed, parseNumber } from "./extract.js";
 import { mathEquivalent } from "./math/equiv.js";
 import { defaultSandbox, type Sandbox } from "./sandbox.js";
 import type { Grade, TaskItem, TaskStyle } from "./types.js";
@@ -33,10 +34,17 @@ export function gradeNumber(gold: string, output: string): Grade {
   return { correct: numbersEqual(g, Number(extracted)), extracted };
 }
 
+/**
+ * A math answer: the extracted one, or, when that is wrong, the list a model gave by boxing each
+ * solution (`x = \boxed{-2}` or `x = \boxed{1}` against the gold `-2, 1`).
+ */
 export function gradeMath(gold: string, output: string): Grade {
   const extracted = extractAnswer("math", output);
-  if (extracted === null) return { correct: false, extracted, reason: "no \\boxed{} answer found" };
-  return { correct: mathEquivalent(gold, extracted), extracted };
+  if (extracted === null) return { correct: false, extracted, reason: "no final answer found" };
+  if (mathEquivalent(gold, extracted)) return { correct: true, extracted };
+  const list = finalBoxed(answerText(output));
+  if (list !== null && mathEquivalent(gold, dropApproximation(list))) return { correct: true, extracted: list };
+  return { correct: false, extracted };
 }
 
 /** The gold letter of a choice item: a letter, or an option's text. */

@@ -1,6 +1,7 @@
 /** Public names of the tasks layer: prompts, extraction, graders, the code sandbox, task sources and splits. */
 export { renderPrompt, standardPrompt, formatQuestion } from "./prompts.js";
-export { extractAnswer, extractMath, extractNumber, extractChoice, extractYesNo, extractShort, extractCode, lastBoxed } from "./extract.js";
+export { extractAnswer, extractMath, extractNumber, extractChoice, extractYesNo, extractShort, extractCode, lastBoxed, finalBoxed, dropApproximation } from "./extract.js";
+export { afterThinking, asciiMinus, answerText } from "./answer-text.js";
 export { mathEquivalent } from "./math/equiv.js";
 export { normalizeMath } from "./math/normalize.js";
 export { latexToMathjs } from "./math/latex.js";
@@ -11,5 +12,11 @@ export { inferStyle, LINE_ID, type TaskFieldMap } from "./jsonl.js";
 export { fileTask, readTaskFile, type FileTaskOptions } from "./file.js";
 export { builtinTask, builtinTaskInfo, isBuiltinTask, BUILTIN_TASK_NAMES, DATA_ENV, type BuiltinTaskOptions } from "./builtin.js";
 export { createTask, type DatasetTask, type TaskDefinition, type TaskOptions } from "./task.js";
-export { splitIds, DEFAULT_SPLIT_FRACTIONS, type SplitFractions } from "./splits.js";
+export { splitIds, assignSplits, seededOrder, SplitConfigSchema, DEFAULT_SPLIT_FRACTIONS, type SplitConfig, type SplitFractions } from "./splits.js";
+export { itemsOfSplit, searchIds, checkOverlap, SPLITS_OR_ALL, type SplitOrAll, type OverlapCheck } from "./heldout.js";
+export { taskFileTask, loadTaskFile, namedTask, withPrompts, TaskFileSchema, type TaskFileSpec, type TaskOverrides } from "./taskfile.js";
+export { STANDARD_SETUPS, STANDARD_SETUP_NAMES, standardSetup, GSM8K_COT_EXAMPLES, MINERVA_MATH_EXAMPLES, type StandardSetup } from "./setups.js";
+export { renderTemplated, PROMPT_ROLES, TEMPLATE_VARIABLES, type PromptRole, type PromptSpec, type FewShotExample } from "./templates.js";
 export { STYLE_TOKENS, estimateTokens, estimateMessageTokens, measurePromptTokens, measureTaskTokens } from "./tokens.js";
+export { createArithTask, arithPrompt, extractArith, gradeArith, ARITH_TASK_ID, ARITH_MAX_REFINE, ARITH_MAX_FUSE, type ArithTaskOptions } from "./arith.js";
+export * from "./types.js";

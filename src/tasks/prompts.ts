@@ -6,7 +6,7 @@
 import type { ChatMessage, PromptInput, Task, TaskItem, TaskStyle } from "./types.js";
 
 /** How each style asks for its final answer, so the extractor can find it. */
-const ANSWER_FORMAT: Record<TaskStyle, string> = {
+export const ANSWER_FORMAT: Readonly<Record<TaskStyle, string>> = {
   math: "Reason step by step, then put the final answer, and nothing else, in \\boxed{} at the very end.",
   number: "Reason step by step, then give the final numeric answer in \\boxed{} at the very end (digits only, no units).",
   choice: 'Reason briefly, then end with a line of the form "Answer: X", where X is the letter of the correct option.',
@@ -15,7 +15,7 @@ const ANSWER_FORMAT: Record<TaskStyle, string> = {
   short: 'Reason briefly, then end with a line of the form "Answer: <your short answer>".',
 };
 
-const EXPERT: Record<TaskStyle, string> = {
+export const EXPERT: Readonly<Record<TaskStyle, string>> = {
   math: "You are an expert mathematician.",
   number: "You are careful at solving word problems with arithmetic.",
   choice: "You are a knowledgeable expert answering multiple-choice questions.",
@@ -33,15 +33,21 @@ export function formatQuestion(item: TaskItem, style: TaskStyle): string {
   return item.question;
 }
 
-function numbered(refs: PromptInput["references"]): string {
+/** Predecessors' outputs as the prompts show them: `[Response 1]` blocks. */
+export function numbered(refs: PromptInput["references"]): string {
   return refs.map((r, i) => `[Response ${i + 1}]\n${r.text.trim()}`).join("\n\n");
+}
+
+/** Told to the output node: its answer is graded (empty for other nodes). */
+export function teamNote(input: Pick<PromptInput, "isOutput">): string {
+  return input.isOutput ? " Your answer is the final answer of the whole team and will be graded." : "";
 }
 
 /** The standard prompt of a style; tasks with their own `render` use that instead. */
 export function standardPrompt(style: TaskStyle, input: PromptInput): ChatMessage[] {
   const question = formatQuestion(input.item, style);
   const format = ANSWER_FORMAT[style];
-  const final = input.isOutput ? " Your answer is the final answer of the whole team and will be graded." : "";
+  const final = teamNote(input);
 
   if (input.role === "fuser") {
     const system =

@@ -1,6 +1,10 @@
 /**
- * Running untrusted Python programs (model-written code plus its tests) in a subprocess with a time
- * limit, a memory limit, no network, a throwaway directory and a scrubbed environment. Programs
+ * Running untrusted Python programs (model-written code plus its tests) in a subprocess with a CPU-time
+ * limit (and a generous wall-clock backstop), a memory limit, no network, a throwaway directory and an
+ * environment holding none of the host's variables. Where bubblewrap (`bwrap`) is installed the
+ * runner also starts inside it: a read-only view of the file system, private /tmp, and new user,
+ * process, network and IPC namespaces, so the host's processes (and their environments) are not
+ * even visible. Programs
  * submitted together are batched: one interpreter per batch forks a fresh, guarded child per program
  * (see sandbox-runner.ts), so failures stay isolated while interpreter start-up is paid once per
  * batch. The outcome of a program is data (passed, failed, timeout, memory...); only a failure of
@@ -26,8 +30,15 @@ export interface SandboxResult {
 export interface SandboxOptions {
   /** Python interpreter (default: `TTS_GRAPH_PYTHON`, else `python3`). */
   python?: string | undefined;
-  /** Wall-clock limit per program (default 10 s; the CPU-time limit follows it). */
+  /** CPU-time limit per program (default 10 s; rounded up to whole seconds). */
   timeoutMs?: number | undefined;
+  /**
+   * Wall-clock backstop per program (default three times the CPU limit plus 10 s): stops a program
+   * that waits without computing; large, so that a loaded machine does not change verdicts.
+   */
+  wallMs?: number | undefined;
+  /** "bwrap" (fail if unavailable), "process" (no bubblewrap), or "auto" (default: bwrap when it works). */
+  isolation?: SandboxIsolation | undefined;
   /** Address-space limit per program (default 1024 MB). */
   memoryMb?: number | undefined;
   /** Largest file a program may write (default 16 MB). */
@@ -47,9 +58,14 @@ const RunnerLine = z.object({
   ms: z.number().nonnegative().default(0),
 });
 
+export type SandboxIsolation = "auto" | "bwrap" | "process";
+/** How the runner was started: inside bubblewrap, or as a plain guarded process. */
+export type SandboxMode = "bwrap" | "process";
+
 interface Job {
   code: string;
   timeoutMs: number;
+  wallMs: number;
   resolve: (r: SandboxResult) => void;
   reject: (e: unknown) => void;
 }
@@ -73,8 +89,26 @@ export function resolvePython(command: string): string {
   return exe;
 }
 
+const BWRAP_ARGS = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-all", "--as-pid-1", "--die-with-parent", "--chdir", "/tmp"];
+const bwrapWorks = new Map<string, boolean>();
+
+/** Whether bubblewrap runs here (installed, and namespaces allowed), for the given interpreter. */
+export function bwrapAvailable(exe: string): boolean {
+  const known = bwrapWorks.get(exe);
+  if (known !== undefined) return known;
+  let works: boolean;
+  try {
+    works = execFileSync("bwrap", [...BWRAP_ARGS, "--", exe, "-I", "-c", "print('ok')"], { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "ignore"], env: {} }).trim() === "ok";
+  } catch {
+    works = false;
+  }
+  bwrapWorks.set(exe, works);
+  return works;
+}
+
 export class Sandbox {
-  private readonly options: Required<Omit<SandboxOptions, "onRunner" | "python">> & Pick<SandboxOptions, "onRunner"> & { python: string };
+  private readonly options: Required<Omit<SandboxOptions, "onRunner" | "python" | "wallMs">> &
+    Pick<SandboxOptions, "onRunner" | "wallMs"> & { python: string };
   private readonly queue: Job[] = [];
   private active = 0;
   private scheduled = false;
@@ -83,6 +117,8 @@ export class Sandbox {
     this.options = {
       python: options.python ?? process.env.TTS_GRAPH_PYTHON ?? "python3",
       timeoutMs: options.timeoutMs ?? 10_000,
+      wallMs: options.wallMs,
+      isolation: options.isolation ?? (process.env.TTS_GRAPH_SANDBOX as SandboxIsolation | undefined) ?? "auto",
       memoryMb: options.memoryMb ?? 1024,
       fileMb: options.fileMb ?? 16,
       concurrency: Math.max(1, options.concurrency ?? 2),
@@ -91,10 +127,25 @@ export class Sandbox {
     };
   }
 
+  /** How programs run here: "bwrap" when bubblewrap is used, else "process". */
+  mode(): SandboxMode {
+    const { isolation } = this.options;
+    if (isolation === "process") return "process";
+    if (isolation !== "bwrap" && isolation !== "auto") {
+      throw new UserError(`TTS_GRAPH_SANDBOX must be auto, bwrap or process, not "${String(isolation)}"`, { code: "bad_sandbox" });
+    }
+    const exe = resolvePython(this.options.python);
+    if (bwrapAvailable(exe)) return "bwrap";
+    if (isolation === "bwrap") throw new UserError("the code sandbox was asked to use bubblewrap, but `bwrap` is not installed or cannot create namespaces here", { code: "bwrap_unavailable" });
+    return "process";
+  }
+
   /** Run one program; resolves with its outcome. */
   run(code: string, options: { timeoutMs?: number | undefined } = {}): Promise<SandboxResult> {
     return new Promise<SandboxResult>((resolve, reject) => {
-      this.queue.push({ code, timeoutMs: options.timeoutMs ?? this.options.timeoutMs, resolve, reject });
+      const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+      const wallMs = this.options.wallMs ?? Math.ceil(timeoutMs / 1000) * 3000 + 10_000;
+      this.queue.push({ code, timeoutMs, wallMs, resolve, reject });
       this.schedule();
     });
   }
@@ -150,10 +201,13 @@ export class Sandbox {
 
   private spawnRunner(batch: Job[]): Promise<{ results: Map<number, SandboxResult>; failure: string }> {
     const exe = resolvePython(this.options.python);
-    const tmp = tmpdir();
+    const bwrap = this.mode() === "bwrap";
+    // Inside bubblewrap /tmp is a private, empty file system.
+    const tmp = bwrap ? "/tmp" : tmpdir();
+    const [command, args] = bwrap ? ["bwrap", [...BWRAP_ARGS, "--", exe, "-I", "-c", SANDBOX_RUNNER]] : [exe, ["-I", "-c", SANDBOX_RUNNER]];
     return new Promise((resolve, reject) => {
-      const child = spawn(exe, ["-I", "-c", SANDBOX_RUNNER], {
-        cwd: tmp,
+      const child = spawn(command, args, {
+        cwd: bwrap ? "/" : tmp,
         env: { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8", HOME: tmp, TMPDIR: tmp },
         stdio: ["pipe", "pipe", "pipe"],
         detached: true,
@@ -170,7 +224,7 @@ export class Sandbox {
         }
       };
       // The runner enforces each program's limit; this only catches a runner that stopped responding.
-      const budget = batch.reduce((s, j) => s + j.timeoutMs + 500, 0) + 10_000;
+      const budget = batch.reduce((s, j) => s + j.wallMs + 500, 0) + 10_000;
       const watchdog = setTimeout(() => {
         killedForTime = true;
         killGroup();
@@ -178,7 +232,7 @@ export class Sandbox {
       if (child.pid) this.options.onRunner?.(child.pid);
       child.on("error", (err) => {
         clearTimeout(watchdog);
-        reject(new UserError(`cannot start Python (${exe}) for the code sandbox: ${err.message}`, { code: "python_unavailable" }));
+        reject(new UserError(`cannot start ${bwrap ? "bubblewrap" : `Python (${exe})`} for the code sandbox: ${err.message}`, { code: "python_unavailable" }));
       });
       child.stdout.setEncoding("utf8");
       child.stdout.on("data", (chunk: string) => {
@@ -217,7 +271,7 @@ export class Sandbox {
         JSON.stringify({
           memoryMb: this.options.memoryMb,
           fileMb: this.options.fileMb,
-          programs: batch.map((j) => ({ code: j.code, timeoutMs: j.timeoutMs })),
+          programs: batch.map((j) => ({ code: j.code, timeoutMs: j.timeoutMs, wallMs: j.wallMs })),
         }),
       );
     });

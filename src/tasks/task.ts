@@ -7,15 +7,15 @@ import type { TaskTokens } from "../cost/tokens.js";
 import { extractAnswer } from "./extract.js";
 import { gradeOutput } from "./grade.js";
 import type { Sandbox } from "./sandbox.js";
-import { DEFAULT_SPLIT_FRACTIONS, checkFractions, splitIds, type SplitFractions } from "./splits.js";
+import { assignSplits, checkFractions, splitSizes, type SplitConfig, type SplitFractions } from "./splits.js";
 import { STYLE_TOKENS } from "./tokens.js";
 import type { Grade, Split, SplitIds, Task, TaskItem, TaskStyle } from "./types.js";
 
 export interface TaskOptions {
-  /** Seed of the splits (default 0). */
+  /** Seed of the splits when `splits.seed` is not given (default 0). */
   seed?: number | undefined;
-  /** Fractions of the search and validation splits (default 0.2 and 0.2; the rest is test). */
-  splits?: Partial<SplitFractions> | undefined;
+  /** Sizes of the search and validation splits (default 0.2 and 0.2; the rest is test), their seed, or id files. */
+  splits?: SplitConfig | undefined;
   /** Sandbox for code grading (default: the shared one). */
   sandbox?: Sandbox | undefined;
 }
@@ -40,9 +40,27 @@ export interface DatasetTask extends Task {
   item(id: string): TaskItem | undefined;
 }
 
+/**
+ * A task from a list of items and a style: seeded splits, and the style's prompts, answer extraction and grader.
+ *
+ * @example
+ * ```ts
+ * import { createTask } from "tts-graph";
+ *
+ * const task = createTask({
+ *   id: "capitals",
+ *   style: "short",
+ *   load: () => [
+ *     { id: "fr", question: "Capital of France?", answer: "Paris" },
+ *     { id: "it", question: "Capital of Italy?", answer: "Rome" },
+ *   ],
+ * });
+ * console.log((await task.grade(task.item("fr")!, "Paris")).correct);
+ * ```
+ */
 export function createTask(def: TaskDefinition, options: TaskOptions = {}): DatasetTask {
-  const seed = options.seed ?? 0;
-  const fractions: SplitFractions = { ...DEFAULT_SPLIT_FRACTIONS, ...options.splits };
+  const seed = options.splits?.seed ?? options.seed ?? 0;
+  const fractions: SplitFractions = splitSizes(options.splits);
   checkFractions(fractions);
   let all: TaskItem[] | undefined;
   let byId: Map<string, TaskItem> | undefined;
@@ -54,7 +72,7 @@ export function createTask(def: TaskDefinition, options: TaskOptions = {}): Data
     }
     return { all, byId: byId! };
   };
-  const splits = () => (ids ??= splitIds(load().all.map((i) => i.id), seed, fractions));
+  const splits = () => (ids ??= assignSplits(load().all.map((i) => i.id), options.splits, seed));
   return {
     id: def.id,
     style: def.style,

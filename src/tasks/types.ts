@@ -76,6 +76,18 @@ export interface GroundTruth {
   items: number;
 }
 
+/**
+ * A task: its items in seeded splits, how its questions are asked, and how answers are read and graded.
+ *
+ * @example
+ * ```ts
+ * import { resolveTask, type Task } from "tts-graph";
+ *
+ * const task: Task = resolveTask("sim:math");
+ * const item = task.items("validation")[0]!;
+ * console.log((await task.grade(item, "\\boxed{42}")).correct);
+ * ```
+ */
 export interface Task {
   /** e.g. `gsm8k`, `sim:math`, `file:questions.jsonl`. */
   id: string;

@@ -11,12 +11,7 @@ const model: ModelSpec = { id: "m", family: "f", params: 1e9, layers: 16, hidden
 const base: CallRequest = {
   model,
   messages: [{ role: "user", content: "What is 2 + 3?" }],
-  role: "assistant",
-  isOutput: true,
-  style: "number",
-  taskId: "t",
-  item: { id: "q0", question: "What is 2 + 3?" },
-  references: [],
+  metadata: { role: "assistant", isOutput: true, style: "number", taskId: "t", item: { id: "q0", question: "What is 2 + 3?" }, references: [] },
   sampling: { temperature: 0.7, maxTokens: 100, seed: 11 },
   sampleIndex: 0,
 };
@@ -34,7 +29,8 @@ describe("cacheKey", () => {
     expect(cacheKey({ ...base, model: { ...model, endpoint: { ...model.endpoint, baseURL: "http://127.0.0.1:10/v1" } as ModelSpec["endpoint"] } })).not.toBe(k);
     expect(cacheKey({ ...base, model: { ...model, id: "m2" } })).not.toBe(k);
     // Not part of the request a server sees: the item id, the task id, timeouts and limits.
-    expect(cacheKey({ ...base, item: { id: "other", question: base.item.question }, taskId: "u" })).toBe(k);
+    expect(cacheKey({ ...base, metadata: { ...base.metadata!, item: { id: "other", question: base.metadata!.item.question }, taskId: "u" } })).toBe(k);
+    expect(cacheKey({ ...base, metadata: undefined })).toBe(k);
     expect(cacheKey({ ...base, model: { ...model, endpoint: { ...model.endpoint, concurrency: 2, timeoutMs: 5 } as ModelSpec["endpoint"] } })).toBe(k);
   });
 });

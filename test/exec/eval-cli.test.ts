@@ -22,7 +22,7 @@ const poolPath = join(dir, "pool.yaml");
 const cachePath = join(dir, "cache.sqlite");
 
 beforeAll(async () => {
-  server = await startOpenAIServer();
+  server = await startOpenAIServer({ models: ["small", "big"] });
   writeFileSync(
     poolPath,
     [

@@ -1,31 +1,28 @@
 /** Shared pieces of the tests that run the embedded GGUF provider on the tiny models. */
 import { loadNodeLlamaCpp } from "../../src/models/gguf.js";
-import type { CallRequest } from "../../src/models/provider.js";
+import type { CallMetadata, CallRequest } from "../../src/models/provider.js";
 
 /**
  * Why the embedded provider cannot run here, or null when it can. The reason is printed, so a
- * skipped suite says why it was skipped.
+ * skipped suite says why it was skipped. With TTS_GRAPH_GGUF_REQUIRED set (CI, which installs the
+ * engine with `npm run gguf:install`) a missing engine is an error instead.
  */
 export async function llamaMissing(what: string): Promise<string | null> {
   const missing = await loadNodeLlamaCpp().then(
     () => null,
     (err: Error) => err.message,
   );
+  if (missing && process.env.TTS_GRAPH_GGUF_REQUIRED) throw new Error(`${what} needs the embedded GGUF engine (TTS_GRAPH_GGUF_REQUIRED is set): ${missing}`);
   if (missing) console.warn(`skipping ${what}: ${missing}`);
   return missing;
 }
 
 /** One user message to `model` as the output node's assistant, as the executor sends it to a provider. */
-export function promptRequest(model: CallRequest["model"], content: string, sampling: CallRequest["sampling"], options: { style?: CallRequest["style"]; taskId?: string; sampleIndex?: number } = {}): CallRequest {
+export function promptRequest(model: CallRequest["model"], content: string, sampling: CallRequest["sampling"], options: { style?: CallMetadata["style"]; taskId?: string; sampleIndex?: number } = {}): CallRequest {
   return {
     model,
     messages: [{ role: "user", content }],
-    role: "assistant",
-    isOutput: true,
-    style: options.style ?? "short",
-    taskId: options.taskId ?? "t",
-    item: { id: "i", question: content },
-    references: [],
+    metadata: { role: "assistant", isOutput: true, style: options.style ?? "short", taskId: options.taskId ?? "t", item: { id: "i", question: content }, references: [] },
     sampling,
     sampleIndex: options.sampleIndex ?? 0,
   };

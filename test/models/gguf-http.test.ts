@@ -66,12 +66,6 @@ describe.skipIf(missing !== null)("tiny models through an OpenAI-compatible serv
         const call: CallRequest = {
           model: embeddedPool.pool.models.find((m) => m.id === body.model)!,
           messages,
-          role: "assistant",
-          isOutput: false,
-          style: "number",
-          taskId: "arith",
-          item: { id: "http", question: messages.map((m) => m.content).join("") },
-          references: [],
           sampling: { temperature: body.temperature ?? 1, maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 16, seed: body.seed },
           sampleIndex: 0,
         };

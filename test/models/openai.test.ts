@@ -26,12 +26,7 @@ function request(m: ModelSpec, question = "What is 2+3?", sampleIndex = 0): Call
       { role: "system", content: "Answer in \\boxed{}." },
       { role: "user", content: question },
     ],
-    role: "assistant",
-    isOutput: true,
-    style: "math",
-    taskId: "test",
-    item: { id: "q1", question },
-    references: [],
+    metadata: { role: "assistant", isOutput: true, style: "math", taskId: "test", item: { id: "q1", question }, references: [] },
     sampling: { temperature: 0.5, maxTokens: 64, seed: 1234 },
     sampleIndex,
   };

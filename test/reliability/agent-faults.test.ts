@@ -90,6 +90,16 @@ describe("an LLM agent that always fails", () => {
       expect(e.issues.map((i) => i.code)).toContain(code);
       expect(e.issues.some((i) => detail.test(i.path) || detail.test(i.message)), JSON.stringify(e.issues)).toBe(true);
     }
+    if (code === "call_failed") {
+      // A call that fails outright (its retries spent) opens the breaker: the agent is called once in
+      // the whole run, and every decision after it is the rule agent's, each fallback saying why.
+      expect(journal.ofType("agent.call")).toHaveLength(1);
+      expect(journal.ofType("agent.rejected")).toHaveLength(1);
+      for (const f of journal.ofType("agent.fallback")) expect(f.reason).toMatch(/the agent is not called again after its call failed at iteration \d+ \(.+\); the rule (agent decides for the rest of the run|agent's \w+ is used)$/);
+      expect(r.cost.agent.fallbacks).toBe(journal.ofType("agent.fallback").length);
+      expect(r.best.hash).toBe(rulesOnly.best.hash);
+      return;
+    }
     // Bounded: exactly three attempts per iteration, then the fallback, logged with the last reason.
     for (const f of fallbacks) {
       const mine = rejected.filter((e) => e.iteration === f.iteration);

@@ -16,7 +16,11 @@ function file(name: string, text: string): string {
   return path;
 }
 
-/** Models behind an address nothing listens on: every case here must fail before any call. */
+/**
+ * Models behind an address nothing listens on: every case here must fail before any call. The
+ * searches skip the endpoint probe (`--no-probe`), which would otherwise report the dead address
+ * first; test/models/fail-fast.test.ts covers it.
+ */
 const POOL = file(
   "pool.json",
   JSON.stringify({
@@ -32,7 +36,7 @@ let runs = 0;
 /** `tts-graph search` on the arith task with the pool above, into a fresh output folder. */
 async function search(args: string[]): Promise<{ r: CliResult; out: string }> {
   const out = join(dir, `run-${runs++}`);
-  const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--evals", "120", ...args, "--out", out], { cwd: dir });
+  const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--evals", "120", "--no-probe", ...args, "--out", out], { cwd: dir });
   return { r, out };
 }
 
@@ -65,6 +69,29 @@ describe("search config files", () => {
     await searchRejected(["--config", cfg], "invalid.yaml", /budget: .*expected number/, /selection\.candidates: .*(>=|at least|too small)/i, "samplez");
   });
 
+  it("a YAML alias bomb: refused within a fixed bound of time, naming the aliases", async () => {
+    const levels = "abcdefghij".split("");
+    const lines = [`a: &a [${Array(10).fill('"lol"').join(", ")}]`];
+    for (let k = 1; k < levels.length; k++) lines.push(`${levels[k]}: &${levels[k]} [${Array(10).fill(`*${levels[k - 1]}`).join(", ")}]`);
+    const cfg = file("bomb.yaml", lines.join("\n") + "\n");
+    const started = Date.now();
+    await searchRejected(["--config", cfg], "bomb.yaml", /YAML aliases expand past 100 \(an alias bomb\)/);
+    // Ten billion strings if expanded; refused after a bounded amount of work instead.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("an oversized config file: refused before it is read, naming the size and the limit", async () => {
+    const cfg = join(dir, "huge.yaml");
+    writeFileSync(cfg, "seed: 1\n" + `# ${"x".repeat(1023)}\n`.repeat(33 * 1024));
+    await searchRejected(["--config", cfg], "huge.yaml", /is 33\.\d MiB, larger than the 32 MiB a search config may be/);
+  });
+
+  it("an empty config file, or one of comments only: refused, not taken for defaults", async () => {
+    await searchRejected(["--config", file("empty.yaml", "")], /search config .*empty\.yaml is empty/);
+    await searchRejected(["--config", file("comments.yaml", "# nothing here yet\n")], /comments\.yaml holds no value/);
+    await searchRejected(["--config", file("empty.json", "\n")], /empty\.json is empty/);
+  });
+
   it("--json: the issues come as one JSON document on stdout", async () => {
     const cfg = file("invalid-json.yaml", "budget: lots\n");
     const { r } = await search(["--config", cfg, "--json"]);
@@ -75,6 +102,18 @@ describe("search config files", () => {
 });
 
 describe("pool files", () => {
+  it("a GGUF model whose file is missing: names the model and the file, and leaves no run folder", async () => {
+    const pool = file(
+      "pool-gguf.json",
+      JSON.stringify({ version: 1, models: [{ id: "tiny", family: "t", params: 1e8, layers: 4, hidden: 256, endpoint: { kind: "gguf", path: "models/absent.gguf" } }] }),
+    );
+    const out = join(dir, "gguf-run");
+    const r = await runCli(["search", "--task", "arith", "--pool", pool, "--evals", "120", "--out", out], { cwd: dir });
+    expectUserError(r, `model "tiny" of pool`, `GGUF file ${join(dir, "models", "absent.gguf")} does not exist`);
+    expect(r.stderr).not.toContain("--resume");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("malformed JSON: names the file", async () => {
     const pool = file("pool-malformed.json", '{"models": [{"id": "a",');
     const r = await runCli(["search", "--task", "arith", "--pool", pool, "--out", join(dir, "p1")], { cwd: dir });
@@ -186,13 +225,21 @@ describe("names and numbers", () => {
     await searchRejected(["--budget", "0.5"], "--budget: budget 0.5 units is below the cost of a single call of the cheapest model (1.000 units): no graph fits");
   });
 
+  it("a dollar budget with a pool without pricing: names the models missing it", async () => {
+    await searchRejected(["--budget", "0.01", "--budget-unit", "usd"], "--budget-unit usd needs the pricing (inputPerMTok, outputPerMTok) of every searched model; weak, mid have none in pool");
+  });
+
+  it("a millisecond budget with a pool without speed specs: names the models missing them", async () => {
+    await searchRejected(["--budget", "500", "--budget-unit", "ms"], "--budget-unit ms needs the speed of every searched model; weak, mid have none in pool");
+  });
+
   it("too few evaluations for the selection: no run folder is left", async () => {
     await searchRejected(["--evals", "100"], /--evals 100 leaves nothing to search with: selection alone takes 200 evaluations/);
   });
 
   it("an output folder that cannot be created: names --out and the reason", async () => {
     const blocker = file("a-file", "not a folder");
-    const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--out", join(blocker, "run")], { cwd: dir });
+    const r = await runCli(["search", "--task", "arith", "--pool", POOL, "--no-probe", "--out", join(blocker, "run")], { cwd: dir });
     expectUserError(r, /--out|a-file\/run/, /not a directory|ENOTDIR/);
     expect(existsSync(join(blocker, "run"))).toBe(false);
   });

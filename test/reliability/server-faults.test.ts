@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.js";
+import { TtsGraphError, UserError } from "../../src/errors.js";
 import { createExecContext, evaluate, ResponseCache } from "../../src/exec/index.js";
 import type { Graph } from "../../src/graph/index.js";
 import type { LoadedPool } from "../../src/models/pool.js";
@@ -172,13 +172,14 @@ describe.each(FAULTS)("a search against a server answering $name", ({ fault, err
 });
 
 describe("a server that fails every call", () => {
-  it("the search stops with a user error naming an error it saw, and makes no choice on no evidence", async () => {
+  it("the search stops with a runtime error (not a user error) naming an error it saw, and makes no choice on no evidence", async () => {
     server.setHandler(() => ({ kind: "status", status: 503, message: "maintenance" }));
     const pool = worldPool(server.baseURL, { maxRetries: 0 });
     const err = await runSearch(setup(pool, [])).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).code).toBe("search_failed");
-    expect((err as UserError).message).toMatch(/every evaluated graph failed .*check the model endpoints \(an error seen: .*HTTP 503.*maintenance/);
+    expect(TtsGraphError.isInstance(err)).toBe(true);
+    expect(err).not.toBeInstanceOf(UserError);
+    expect((err as TtsGraphError).code).toBe("search_failed");
+    expect((err as TtsGraphError).message).toMatch(/every evaluated graph failed .*check the model endpoints \(an error seen: .*HTTP 503.*maintenance/);
   });
 });
 

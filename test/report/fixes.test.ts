@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { breakEven, buildReport, curveSpec, extractReport, readRunDir, SOLID_ITEMS, type ReportModel } from "../../src/report/index.js";
+import { curveSpec } from "../../src/report/charts.js";
+import { breakEven, buildReport, extractReport, readRunDir, SOLID_ITEMS, type ReportModel } from "../../src/report/index.js";
 import { ms, sci } from "../../src/report/format.js";
 import { buildHtml } from "../../src/report/html.js";
 import { KEPT_FEEDBACK, paretoTable } from "../../src/report/tables.js";

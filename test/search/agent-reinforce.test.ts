@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { builtinSimProfile } from "../../src/index.js";
+import { builtinSimProfile } from "../../src/sim/index.js";
 import { Journal } from "../../src/search/events.js";
 import { runSearch } from "../../src/search/harness.js";
 import { OPTIMIZER_NAMES, optimizerInfo } from "../../src/search/optimizers/index.js";
 import { resolvePool } from "../../src/resolve.js";
 import { simSetup } from "./helpers.js";
 import { topology } from "../../src/graph/topology.js";
+import type { Graph } from "../../src/graph/schema.js";
 
 const MEDIUM = { evals: 500, selection: { candidates: 4, items: 10 } } as const;
 
@@ -58,15 +59,27 @@ describe("Agent-REINFORCE", () => {
     expect(r.candidates).toHaveLength(MEDIUM.selection.candidates);
   });
 
-  it("proposes graphs one layer deeper than the incumbent among its samples", async () => {
+  it("proposes structural neighbours of the incumbent, all within the budget, and none with moves: 0", async () => {
     const journal = new Journal();
-    await runSearch(simSetup({ ...MEDIUM, task: "sim:humaneval", budget: 42, seed: 3 }), { sink: journal });
-    const deeper = journal.ofType("graph.proposed").filter((e) => e.origin.startsWith("deeper:"));
-    expect(deeper.length).toBeGreaterThan(0);
-    for (const e of deeper) expect(topology(e.graph).depth).toBeGreaterThanOrEqual(3);
+    const setup = simSetup({ ...MEDIUM, task: "sim:humaneval", budget: 42, seed: 3 });
+    await runSearch(setup, { sink: journal });
+    const moves = journal.ofType("graph.proposed").filter((e) => e.origin.startsWith("move:"));
+    expect(moves.length).toBeGreaterThan(3);
+    for (const e of moves) expect(setup.space.check(e.graph).ok).toBe(true);
+    expect(moves.some((e) => topology(e.graph).depth >= 3)).toBe(true);
     const none = new Journal();
     await runSearch(simSetup({ ...MEDIUM, task: "sim:humaneval", budget: 42, seed: 3, optimizerOptions: { moves: 0 } }), { sink: none });
-    expect(none.ofType("graph.proposed").some((e) => e.origin.startsWith("deeper:"))).toBe(false);
+    expect(none.ofType("graph.proposed").some((e) => e.origin.startsWith("move:"))).toBe(false);
+  });
+
+  it("reaches hierarchical fusion where it wins (humaneval, 80 units): fusers answering into the output", async () => {
+    // Two 8B fusers over their own workers, fused again, are about 6 points above any fan-in of
+    // this cell by ground truth; samples around a fan-in do not reach them, the moves do.
+    const fusersIntoOutput = (g: Graph) => g.nodes.filter((n) => n.role === "fuser" && g.edges.some(([a, b]) => a === n.id && b === g.output)).length;
+    const withMoves = await runSearch(simSetup({ evals: 800, task: "sim:humaneval", budget: 80, seed: 0 }));
+    expect(fusersIntoOutput(withMoves.best.graph)).toBeGreaterThanOrEqual(2);
+    const without = await runSearch(simSetup({ evals: 800, task: "sim:humaneval", budget: 80, seed: 0, optimizerOptions: { moves: 0 } }));
+    expect(fusersIntoOutput(without.best.graph)).toBe(0);
   });
 
   it("without polish and finalists (the old behaviour) the selection does take barely measured graphs", async () => {

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliContext, poolFor } from "../../src/cli/commands/eval.js";
+import { cliContext, poolFor } from "../../src/cli/exec-setup.js";
 import { startServe, type ServeSession } from "../../src/cli/commands/serve.js";
 import type { ExecContext } from "../../src/exec/context.js";
 import { createExecContext } from "../../src/exec/context.js";

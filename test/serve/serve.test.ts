@@ -6,17 +6,17 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import OpenAI, { APIError } from "openai";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliContext, poolFor } from "../../src/cli/commands/eval.js";
-import { findItem } from "../../src/cli/commands/run.js";
+import { cliContext, findItem, poolFor } from "../../src/cli/exec-setup.js";
 import { startServe, type ServeSession } from "../../src/cli/commands/serve.js";
 import { prepareGraph, runGraph } from "../../src/exec/run.js";
 import { loadGraphFile } from "../../src/graph/io.js";
 import { resolveTask } from "../../src/resolve.js";
-import { createServeHandler, streamPieces, uniqueIds, type ServedTrace } from "../../src/serve/index.js";
+import { applyStop, createServeHandler, requestSampleBase, uniqueIds, type ServedTrace } from "../../src/serve/index.js";
 import { ROOT } from "../helpers/cli.js";
 import { startOpenAIServer, type TestServer } from "../helpers/openai-server.js";
+import { apiError } from "../helpers/errors.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const GRAPHS = join(ROOT, "examples", "graphs");
@@ -28,15 +28,6 @@ function client(session: ServeSession): OpenAI {
   return new OpenAI({ baseURL: `${session.server.url}/v1`, apiKey: "none", maxRetries: 0 });
 }
 
-/** The error an openai-client call raised, which must be an APIError. */
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 describe("serving graphs over the simulated pool", () => {
   const dir = tempDir();
@@ -55,12 +46,13 @@ describe("serving graphs over the simulated pool", () => {
   });
   afterAll(async () => session?.close());
 
-  /** What the executor gives for this graph, question and seed, in-process. */
-  async function direct(graphFile: string, question: string, seed = 0) {
+  /** What the executor gives for this graph, question and request seed, in-process. */
+  async function direct(graphFile: string, question: string, seed: number, maxTokens?: number) {
     const loaded = poolFor("sim:math", "sim:llama");
     const ctx = cliContext(task, loaded, { seed }, null);
     const item = items.find((i) => i.question === question || i.id === question)!;
-    return runGraph(prepareGraph(loadGraphFile(join(GRAPHS, graphFile)), ctx), item, ctx, { grade: false });
+    const output = maxTokens !== undefined ? { sampling: { maxTokens } } : undefined;
+    return runGraph(prepareGraph(loadGraphFile(join(GRAPHS, graphFile)), ctx), item, ctx, { grade: false, sampleBase: requestSampleBase(seed), output });
   }
 
   it("lists every graph as a model, with unique ids", async () => {
@@ -78,13 +70,14 @@ describe("serving graphs over the simulated pool", () => {
     const r = (await openai.chat.completions.create({
       model: "fan-in",
       messages: [
-        { role: "system", content: "ignored by the graph" },
+        { role: "system", content: "Be brief." },
         { role: "user", content: "an earlier question" },
         { role: "assistant", content: "an earlier answer" },
         { role: "user", content: item.question },
       ],
+      seed: 3,
     })) as Completion;
-    const expected = await direct("fan-in.json", item.question);
+    const expected = await direct("fan-in.json", item.question, 3);
     expect(expected.errored).toBe(false);
     expect(r.object).toBe("chat.completion");
     expect(r.model).toBe("fan-in");
@@ -108,46 +101,96 @@ describe("serving graphs over the simulated pool", () => {
     expect(t.warnings).toEqual([]);
   });
 
-  it("asks a question named by its item id, and samples with the request's seed", async () => {
+  it("asks a question named by its item id; the same seed gives the same answer, no seed samples afresh", async () => {
     const item = items[1]!;
-    const a = (await openai.chat.completions.create({ model: "single", messages: [{ role: "user", content: item.id }], seed: 7 })) as Completion;
-    const b = (await openai.chat.completions.create({ model: "single", messages: [{ role: "user", content: item.question }], seed: 7 })) as Completion;
+    const a = (await openai.chat.completions.create({ model: "fan-in", messages: [{ role: "user", content: item.id }], seed: 7 })) as Completion;
+    const b = (await openai.chat.completions.create({ model: "fan-in", messages: [{ role: "user", content: item.question }], seed: 7 })) as Completion;
     expect(a.tts_graph.item_id).toBe(item.id);
     expect(a.tts_graph.seed).toBe(7);
     expect(b.choices[0]!.message.content).toBe(a.choices[0]!.message.content);
-    expect(a.choices[0]!.message.content).toBe((await direct("single.json", item.question, 7)).output);
+    expect(a.choices[0]!.message.content).toBe((await direct("fan-in.json", item.question, 7)).output);
+    // Without a seed, each request draws its own (reported) and so its own samples.
+    const unseeded = (await Promise.all([1, 2, 3, 4].map(() => openai.chat.completions.create({ model: "fan-in", messages: [{ role: "user", content: item.question }] })))) as Completion[];
+    expect(new Set(unseeded.map((r) => r.tts_graph.seed)).size).toBe(4);
+    const texts = new Set(unseeded.map((r) => r.choices[0]!.message.content));
+    expect(texts.size).toBeGreaterThan(1);
+    for (const r of unseeded) expect(r.choices[0]!.message.content).toBe((await direct("fan-in.json", item.question, r.tts_graph.seed)).output);
   });
 
-  it("says which sampling fields it did not apply", async () => {
-    const r = (await openai.chat.completions.create({ model: "single", messages: [{ role: "user", content: items[2]!.id }], temperature: 0, max_tokens: 5 })) as Completion;
-    expect(r.tts_graph.warnings.join(" ")).toMatch(/temperature is not applied/);
-    expect(r.tts_graph.warnings.join(" ")).toMatch(/max_tokens is not applied/);
+  it("applies max_tokens to the output node and cuts its text at a stop sequence", async () => {
+    const item = items[2]!;
+    const r = (await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.id }], seed: 1, max_tokens: 5 })) as Completion;
+    expect(r.choices[0]!.finish_reason).toBe("length");
+    const nodes = r.tts_graph.nodes;
+    expect(nodes.find((n) => n.output)!.completion_tokens).toBe(5);
+    // The other nodes keep the served sampling.
+    expect(nodes.filter((n) => !n.output).every((n) => n.completion_tokens > 5 && n.finish_reason === "stop")).toBe(true);
+    expect(r.choices[0]!.message.content).toBe((await direct("chain.json", item.question, 1, 5)).output);
+
+    const full = (await direct("chain.json", item.question, 1)).output;
+    const stop = "\\boxed";
+    expect(full).toContain(stop);
+    const cut = (await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.id }], seed: 1, stop: [stop, "never appears"] })) as Completion;
+    expect(cut.choices[0]!.message.content).toBe(full.slice(0, full.indexOf(stop)));
+    expect(cut.choices[0]!.finish_reason).toBe("stop");
+    // The same cut when streamed, whatever the pieces.
+    const stream = await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.id }], seed: 1, stop, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe(applyStop(full, [stop]).text);
   });
 
-  it("streams the final text as chunks, then a usage chunk", async () => {
+  it("streams as the documented loop expects: no chunk without a choice unless usage is asked for", async () => {
+    const item = items[4]!;
+    const plain = (await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.question }], seed: 2 })) as Completion;
+    const stream = await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.question }], seed: 2, stream: true });
+    let text = "";
+    let chunks = 0;
+    let trace: ServedTrace | undefined;
+    for await (const chunk of stream) {
+      chunks++;
+      // The loop of the client's README: it reads choices[0] of every chunk.
+      text += chunk.choices[0]!.delta.content ?? "";
+      expect(chunk.usage ?? null).toBeNull();
+      trace ??= (chunk as unknown as { tts_graph?: ServedTrace }).tts_graph;
+    }
+    expect(text).toBe(plain.choices[0]!.message.content);
+    expect(chunks).toBeGreaterThan(3);
+    // The simulated output node streamed: its first token came before the graph's end, on the critical-path clock.
+    const out = trace!.nodes.find((n) => n.output)!;
+    expect(trace!.first_token_ms).toBeGreaterThan(out.start_ms);
+    expect(trace!.first_token_ms).toBeLessThan(trace!.latency_ms);
+  });
+
+  it("streams the final text as chunks, then a usage chunk when include_usage asks for it", async () => {
     const item = items[3]!;
-    const plain = (await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.question }] })) as Completion;
-    const stream = await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.question }], stream: true, stream_options: { include_usage: true } });
+    const plain = (await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.question }], seed: 4 })) as Completion;
+    const stream = await openai.chat.completions.create({ model: "chain", messages: [{ role: "user", content: item.question }], seed: 4, stream: true, stream_options: { include_usage: true } });
     let text = "";
     let contentChunks = 0;
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | undefined;
     let trace: ServedTrace | undefined;
+    let usageChunks = 0;
     for await (const chunk of stream) {
       const c = chunk.choices[0];
       if (c?.delta.content) {
         text += c.delta.content;
         contentChunks++;
       }
-      if (c?.finish_reason) finish = c.finish_reason;
-      if (chunk.usage) {
-        usage = chunk.usage;
+      if (c?.finish_reason) {
+        finish = c.finish_reason;
         trace = (chunk as unknown as { tts_graph: ServedTrace }).tts_graph;
+      }
+      if (chunk.usage) {
+        usageChunks++;
+        expect(chunk.choices).toEqual([]);
+        usage = chunk.usage;
       }
     }
     expect(text).toBe(plain.choices[0]!.message.content);
-    expect(contentChunks).toBe(streamPieces(text).length);
     expect(contentChunks).toBeGreaterThan(1);
+    expect(usageChunks).toBe(1);
     expect(finish).toBe("stop");
     expect(usage).toEqual(plain.usage);
     expect(trace?.nodes.map((n) => n.id)).toEqual(["draft", "refine", "final"]);
@@ -156,10 +199,10 @@ describe("serving graphs over the simulated pool", () => {
   it("answers concurrent requests exactly as it answers them one at a time", async () => {
     const sequential: string[] = [];
     for (const item of items) {
-      const r = await openai.chat.completions.create({ model: "fan-in-2", messages: [{ role: "user", content: item.question }] });
+      const r = await openai.chat.completions.create({ model: "fan-in-2", messages: [{ role: "user", content: item.question }], seed: 5 });
       sequential.push(r.choices[0]!.message.content ?? "");
     }
-    const concurrent = await Promise.all(items.map((item) => openai.chat.completions.create({ model: "fan-in-2", messages: [{ role: "user", content: item.question }] })));
+    const concurrent = await Promise.all(items.map((item) => openai.chat.completions.create({ model: "fan-in-2", messages: [{ role: "user", content: item.question }], seed: 5 })));
     expect(concurrent.map((r) => r.choices[0]!.message.content)).toEqual(sequential);
     expect(new Set(sequential).size).toBe(items.length);
   });
@@ -200,6 +243,26 @@ describe("serving graphs over the simulated pool", () => {
     e = await apiError(openai.chat.completions.create({ model: "single", messages: [{ role: "user", content: q }], tools: [{ type: "function", function: { name: "f" } }] }));
     expect(e.status).toBe(400);
     expect(e.param).toBe("tools");
+
+    // Anything the server cannot honour is refused, naming the field, never ignored.
+    const refused: [Record<string, unknown>, string][] = [
+      [{ logprobs: true }, "logprobs"],
+      [{ top_logprobs: 2 }, "top_logprobs"],
+      [{ presence_penalty: 0.5 }, "presence_penalty"],
+      [{ logit_bias: { "42": 3 } }, "logit_bias"],
+      [{ temperature: 3 }, "temperature"],
+      [{ top_p: 0 }, "top_p"],
+      [{ stop: ["a", "b", "c", "d", "e"] }, "stop"],
+      [{ made_up_option: 1 }, "made_up_option"],
+    ];
+    for (const [extra, param] of refused) {
+      e = await apiError(openai.chat.completions.create({ model: "single", messages: [{ role: "user", content: q }], ...extra } as never));
+      expect(e.status, param).toBe(400);
+      expect(e.param, param).toBe(param);
+    }
+    e = await apiError(openai.chat.completions.create({ model: "single", messages: [{ role: "user", content: q }, { role: "assistant", content: "prefill" }] }));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("messages[1]");
 
     // Fields of the wrong type, all reported at once.
     e = await apiError(openai.post("/chat/completions", { body: { model: 3, messages: [{ role: "robot", content: "x" }] } }));
@@ -363,7 +426,7 @@ describe("the handler without a socket", () => {
     const task = resolveTask("sim:math", { seed: 0 });
     const ctx = cliContext(task, poolFor("sim:math", "sim:llama"), { seed: 0 }, null);
     const graph = prepareGraph(loadGraphFile(join(GRAPHS, "single.json")), ctx);
-    const handler = createServeHandler({ graphs: [{ id: "single", graph }], ctx, maxBodyBytes: 200, findItem: (q) => findItem(task, q) });
+    const handler = createServeHandler({ graphs: [{ id: "single", graph, ctx, findItem: (q: string) => findItem(task, q) }], maxBodyBytes: 200 });
     const item = task.items("test")[0]!;
     const ok = await handler(new Request("http://in-process/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "single", messages: [{ role: "user", content: item.id }] }) }));
     expect(ok.status).toBe(200);

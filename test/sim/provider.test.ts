@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProviderCallError } from "../../src/models/errors.js";
-import type { CallRequest } from "../../src/models/provider.js";
+import type { CallMetadata, CallRequest } from "../../src/models/provider.js";
 import { resolvePool } from "../../src/resolve.js";
 import { countTokens } from "../../src/sim/answers.js";
 import { builtinSimProfile, createSimTask, createSimWorld, simProvider, type SimTask } from "../../src/sim/index.js";
@@ -9,16 +9,11 @@ import type { TaskItem } from "../../src/tasks/types.js";
 const llama = resolvePool("sim:mixed").pool.models;
 const spec = (id: string) => llama.find((m) => m.id === id)!;
 
-function request(task: SimTask, item: TaskItem, model: string, extra: Partial<CallRequest> = {}): CallRequest {
+function request(task: SimTask, item: TaskItem, model: string, extra: Partial<CallRequest> = {}, meta: Partial<CallMetadata> = {}): CallRequest {
   return {
     model: spec(model),
     messages: [{ role: "user", content: item.question }],
-    role: "assistant",
-    isOutput: false,
-    style: task.style,
-    taskId: task.id,
-    item: { id: item.id, question: item.question },
-    references: [],
+    metadata: { role: "assistant", isOutput: false, style: task.style, taskId: task.id, item: { id: item.id, question: item.question }, references: [], ...meta },
     sampling: { temperature: 0.7, maxTokens: 100_000 },
     sampleIndex: 0,
     ...extra,
@@ -56,7 +51,7 @@ describe("the simulated provider", () => {
     const provider = simProvider(task.world);
     for (const item of task.items("search").slice(0, 30)) {
       const a = await provider.generate(request(task, item, "llama-3b"));
-      const b = await provider.generate(request(task, item, "llama-3b", { messages: [{ role: "user", content: "the gold answer is 7" }], item: { id: item.id, question: "?" } }));
+      const b = await provider.generate(request(task, item, "llama-3b", { messages: [{ role: "user", content: "the gold answer is 7" }] }, { item: { id: item.id, question: "?" } }));
       expect(b).toEqual(a);
     }
   });
@@ -101,7 +96,7 @@ describe("the simulated provider", () => {
     const item = task.items("search")[3]!;
     const alone = await provider.generate(request(task, item, "llama-3b"));
     const ref = { nodeId: "a", model: "llama-3b", role: "assistant" as const, text: alone.text, answer: task.extract(alone.text) };
-    const fused = await provider.generate(request(task, item, "llama-8b", { role: "fuser", references: [ref, ref] }));
+    const fused = await provider.generate(request(task, item, "llama-8b", {}, { role: "fuser", references: [ref, ref] }));
     expect(fused.usage.promptTokens).toBe(alone.usage.promptTokens! + 2 * alone.usage.completionTokens!);
     const cut = await provider.generate(request(task, item, "llama-3b", { sampling: { temperature: 0.7, maxTokens: 10 } }));
     expect(cut.finishReason).toBe("length");

@@ -63,7 +63,9 @@ describe.each(["math500", "math", "aime2024", "aime2025", "amc23"])("%s: math an
     const withSolutions = items.filter((i) => typeof i.meta?.solution === "string");
     expect(await mismatches(task, withSolutions, (i) => String(i.meta!.solution), true)).toEqual([]);
     expect(await mismatches(task, items, (i) => `\\boxed{${perturbMath(i.answer)}}`, false)).toEqual([]);
-    expect(await mismatches(task, items, (i) => `The answer is ${i.answer}.`, false)).toEqual([]);
+    // Read as a careful grader reads: a stated answer counts without a box, a wrong one does not.
+    expect(await mismatches(task, items, (i) => `The answer is ${i.answer}.`, true)).toEqual([]);
+    expect(await mismatches(task, items, (i) => `Final Answer: The final answer is $${perturbMath(i.answer)}$. I hope it is correct.`, false)).toEqual([]);
   });
 });
 

@@ -23,7 +23,21 @@ describe("tts-graph grade", () => {
     expect(lines[0]).toMatch(/^line 1 .*correct/);
     expect(lines[1]).toMatch(/^line 2 .*wrong .*"20"/);
     expect(lines[2]).toMatch(/^line 3 .*correct .*"1000"/);
-    expect(lines[3]).toContain("graded 3: 2 correct, 1 wrong");
+    expect(lines[3]).toContain("graded 3: 2 correct, 1 wrong, 0 of them with no readable answer");
+  });
+
+  it("grades with a standard setup's grader and marks outputs with no readable answer", async () => {
+    const pairs = jsonl("setup.jsonl", [
+      { gold: 18, output: "9 * 2 = 18. The answer is 18." },
+      { gold: 5, output: "I cannot tell." },
+      { gold: -5, output: "<think>5? no</think> It ends at −5." },
+    ]);
+    const r = await runCli(["grade", "--task", "gsm8k:8shot-cot", "--file", pairs], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[1]).toMatch(/^line 2 .*no answer .*\(none\)/);
+    expect(lines[2]).toMatch(/^line 3 .*correct .*"-5"/);
+    expect(lines[3]).toContain("graded 3: 2 correct, 1 wrong, 1 of them with no readable answer (accuracy 66.7%) on task gsm8k:8shot-cot");
   });
 
   it("prints one JSON document under --json", async () => {
@@ -38,8 +52,8 @@ describe("tts-graph grade", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.task).toBe("math500");
     expect(doc.results.map((x: { correct: boolean }) => x.correct)).toEqual([true, true, false, false]);
-    expect(doc.results[3]).toMatchObject({ id: "p4", extracted: null, reason: "no \\boxed{} answer found" });
-    expect(doc.summary).toEqual({ graded: 4, correct: 2, wrong: 2, accuracy: 0.5 });
+    expect(doc.results[3]).toMatchObject({ id: "p4", extracted: null, reason: "no final answer found" });
+    expect(doc.summary).toEqual({ graded: 4, correct: 2, wrong: 2, unreadable: 1, accuracy: 0.5 });
   });
 
   it("runs code tests given in the pairs, and looks items up by id in the data", async () => {
@@ -66,7 +80,15 @@ describe("tts-graph grade", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.results.map((x: { correct: boolean }) => x.correct)).toEqual([true, false, true, false]);
     expect(doc.results[1].reason).toMatch(/^failed: AssertionError/);
-    expect(doc.results[3].reason).toMatch(/^timeout/);
+    expect(doc.results[3].reason).toMatch(/^timeout/);    expect(r.stderr).toMatch(/in the Python sandbox \((inside bubblewrap|as a guarded process, bubblewrap not in use)\)/);
+  });
+
+  it("says which sandbox mode ran, and TTS_GRAPH_SANDBOX=process turns bubblewrap off", async () => {
+    const pairs = jsonl("code-mode.jsonl", [{ output: "```python\ndef sq(x):\n    return x * x\n```", tests: ["assert sq(3) == 9"] }]);
+    const r = await runCli(["grade", "--task", "humaneval", "--file", pairs, "--json"], { env: { ...env, TTS_GRAPH_SANDBOX: "process" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).results[0].correct).toBe(true);
+    expect(r.stderr).toContain("in the Python sandbox (as a guarded process, bubblewrap not in use)");
   });
 
   it("rejects bad pair lines with the file and line (exit 2)", async () => {

@@ -115,7 +115,8 @@ describe("normalisation and conversion", () => {
 describe("math and number graders", () => {
   it("grades the last box of an output", () => {
     expect(gradeMath("\\frac{1}{2}", "First \\boxed{3}, then on reflection \\boxed{\\dfrac12}.")).toMatchObject({ correct: true, extracted: "\\dfrac12" });
-    expect(gradeMath("\\frac{1}{2}", "The answer is 1/2")).toMatchObject({ correct: false, extracted: null });
+    expect(gradeMath("\\frac{1}{2}", "The answer is 1/2")).toMatchObject({ correct: true, extracted: "1/2" });
+    expect(gradeMath("\\frac{1}{2}", "It is one half, 1/2")).toMatchObject({ correct: false, extracted: null });
   });
   it("grades numbers with a tolerance of 1e-4", () => {
     expect(gradeNumber("18", "so she makes $18.00 a day").correct).toBe(true);

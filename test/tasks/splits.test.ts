@@ -1,10 +1,15 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
-import { splitIds } from "../../src/tasks/splits.js";
+import { parseSearchConfig } from "../../src/search/config.js";
+import { assignSplits, splitIds } from "../../src/tasks/splits.js";
 import { createTask } from "../../src/tasks/task.js";
 import { STYLE_TOKENS, estimateMessageTokens, measurePromptTokens, measureTaskTokens } from "../../src/tasks/tokens.js";
 import type { TaskItem } from "../../src/tasks/types.js";
+import { userError } from "../helpers/errors.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `item-${i}`);
 
@@ -50,6 +55,55 @@ describe("splits", () => {
     expect(t.items("validation")).toHaveLength(10);
     expect(t.splitIds()).toEqual(make(5).splitIds());
     expect(t.splitIds().test).toEqual(t.items("test").map((i) => i.id));
+  });
+});
+
+describe("split configs", () => {
+  const dir = tempDir();
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it("takes sizes as numbers of items as well as fractions", () => {
+    const s = assignSplits(ids(100), { search: 30, validation: 0.1, seed: 4 });
+    expect([s.search.length, s.validation.length, s.test.length]).toEqual([30, 10, 60]);
+    expect(s).toEqual(assignSplits(ids(100), { search: 30, validation: 0.1 }, 4));
+    expect(userError(() => assignSplits(ids(10), { search: 8, validation: 5 })).message).toContain("splits.validation asks for 5 items, but only 2");
+  });
+
+  it("gives the default splits when nothing is set, as before", () => {
+    expect(assignSplits(ids(57), undefined, 3)).toEqual(splitIds(ids(57), 3));
+    expect(assignSplits(ids(57), {}, 3)).toEqual(splitIds(ids(57), 3, { search: 0.2, validation: 0.2 }));
+  });
+
+  it("reads id files, drawing the other splits from the rest", () => {
+    const search = write("search.txt", "item-3\n# a comment\nitem-7\n\nitem-1\n");
+    const test = write("test.json", JSON.stringify(["item-0", "item-2"]));
+    const s = assignSplits(ids(20), { files: { search, test }, validation: 5 });
+    expect(s.search).toEqual(["item-3", "item-7", "item-1"]);
+    expect(s.test).toEqual(["item-0", "item-2"]);
+    expect(s.validation).toHaveLength(5);
+    expect(s.validation.some((id) => ["item-0", "item-1", "item-2", "item-3", "item-7"].includes(id))).toBe(false);
+    const only = assignSplits(ids(20), { files: { search }, validation: 0 });
+    expect(only.test).toHaveLength(17);
+  });
+
+  it("names the file and line of a bad id, and refuses files that overlap", () => {
+    const bad = write("bad.txt", "item-1\nitem-99\n");
+    const err = userError(() => assignSplits(ids(10), { files: { search: bad } }));
+    expect(err.message).toBe(`${bad}: line 2: "item-99" is not an item id of the task`);
+    const a = write("a.txt", "item-1\nitem-2\n");
+    const b = write("b.txt", "item-2\n");
+    expect(userError(() => assignSplits(ids(10), { files: { search: a, test: b } })).message).toContain(`${b}: item "item-2" is also in the search split's file`);
+    expect(userError(() => assignSplits(ids(10), { files: { search: join(dir, "missing.txt") } })).message).toContain("missing.txt");
+  });
+
+  it("is a key of the search config, checked field by field", () => {
+    expect(parseSearchConfig({ splits: { search: 100, validation: 0.1, seed: 2 } }).splits).toEqual({ search: 100, validation: 0.1, seed: 2 });
+    expect(userError(() => parseSearchConfig({ splits: { search: 2.5 } }, "cfg.yaml")).format()).toMatch(/cfg\.yaml[\s\S]*splits\.search[\s\S]*fraction below 1 or a whole number/);
+    expect(userError(() => parseSearchConfig({ splits: { test: 0.5 } }, "cfg.yaml")).format()).toMatch(/cfg\.yaml[\s\S]*splits[\s\S]*test/);
   });
 });
 

@@ -11,7 +11,7 @@ import { executorEvaluator } from "../../search/evaluator.js";
 import { OPTIMIZER_NAMES, optimizerInfo } from "../../search/optimizers/index.js";
 import { emit, table, type Io } from "../output.js";
 import { CurveRecorder, writeCompareReport } from "../../report/compare.js";
-import { checkPoolForTask, configFrom, resolveParts, type SearchFlags } from "./search.js";
+import { checkPoolForTask, configFrom, probeSearch, resolveParts, type SearchFlags } from "./search.js";
 
 export interface CompareOpts extends SearchFlags {
   optimizers: string;
@@ -56,9 +56,10 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
   const parts = resolveParts(base, opts.cache);
   const curves = opts.report !== undefined ? new CurveRecorder() : undefined;
   try {
+    await probeSearch(base, parts, opts, io);
     const testEvaluator = parts.task.truth
       ? undefined
-      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0 }));
+      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0, sampling: base.sampling }));
     const result = await runCompare({
       optimizers: names,
       seeds: opts.seeds,

@@ -1,82 +1,28 @@
 /** `tts-graph eval GRAPH --task T`: accuracy, cost and latency of a graph on a task split. */
-import { writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { UserError } from "../../errors.js";
-import { createExecContext, DEFAULT_CACHED_KINDS, type ExecContext } from "../../exec/context.js";
-import { defaultCachePath, ResponseCache } from "../../exec/cache.js";
 import { evaluate, type EvalProgress } from "../../exec/evaluate.js";
 import type { EvalResult } from "../../exec/types.js";
-import { loadGraphFile } from "../../graph/io.js";
-import type { Graph } from "../../graph/index.js";
-import { resolvePoolPath, type LoadedPool } from "../../models/pool.js";
-import type { ModelSpec } from "../../models/spec.js";
-import { resolvePool, resolveProviders, resolveTask } from "../../resolve.js";
+import { absoluteSpec, resolveTask } from "../../resolve.js";
 import { checkStyle } from "../../tasks/file.js";
-import type { Split, Task } from "../../tasks/types.js";
-import { ExitError } from "../main.js";
+import { checkOverlap, itemsOfSplit, searchIds, type SplitOrAll } from "../../tasks/heldout.js";
+import type { Task } from "../../tasks/types.js";
+import { readRun, RUN_FILES } from "../../runs/dir.js";
+import type { SearchConfig } from "../../search/config.js";
+import { cliContext, graphModels, graphSampling, loadGraphForPool, openCache, poolForRun, probeEndpoints, type ExecOpts } from "../exec-setup.js";
+import { ExitError } from "../exit.js";
 import { emit, type Io } from "../output.js";
 
-/** Options shared by `eval` and `run`. */
-export interface ExecOpts {
-  pool?: string;
-  data?: string;
-  seed?: number;
-  concurrency?: number;
-  /** commander gives `false` for `--no-cache`, a string for `--cache FILE`, `true` by default. */
-  cache?: string | boolean;
-  temperature?: number;
-  maxTokens?: number;
-  json?: boolean;
-}
-
 export interface EvalOpts extends ExecOpts {
-  task: string;
+  /** Required unless the graph comes from a search run (then the run's task). */
+  task?: string;
   style?: string;
-  split: Split;
+  split: SplitOrAll;
   limit?: number;
   traces?: string;
-}
-
-/** The pool for a run: `--pool`, else `sim:mixed` for simulated tasks; real tasks must name one. */
-export function poolFor(taskSpec: string | undefined, poolSpec: string | undefined): LoadedPool {
-  if (poolSpec !== undefined) return resolvePool(poolSpec);
-  if (taskSpec?.startsWith("sim:")) return resolvePool("sim:mixed");
-  throw new UserError(`--pool is required for ${taskSpec === undefined ? "a graph run without a simulated task" : `task "${taskSpec}"`}: give a pool file listing the models and their endpoints (only simulated tasks default to the sim:mixed pool)`, {
-    code: "pool_required",
-    source: "--pool",
-  });
-}
-
-/** Open the response cache unless disabled, and only when some model of the pool is of a cached kind. */
-export function openCache(loaded: LoadedPool, opt: ExecOpts["cache"]): ResponseCache | null {
-  if (opt === false) return null;
-  if (!loaded.pool.models.some((m) => DEFAULT_CACHED_KINDS.includes(m.endpoint.kind))) return null;
-  return ResponseCache.open(typeof opt === "string" ? opt : defaultCachePath());
-}
-
-/** The graph, checked against the pool's model ids. */
-export function loadGraphForPool(file: string, loaded: LoadedPool): Graph {
-  return loadGraphFile(file, { models: loaded.pool.models.map((m) => m.id) });
-}
-
-/**
- * The pool's models with GGUF paths made absolute, so the response cache (keyed by the endpoint as
- * written) cannot confuse two pools' files that share a relative path.
- */
-export function withAbsolutePaths(loaded: LoadedPool): ModelSpec[] {
-  return loaded.pool.models.map((m) => (m.endpoint.kind === "gguf" ? { ...m, endpoint: { ...m.endpoint, path: resolvePoolPath(loaded, m.endpoint.path) } } : m));
-}
-
-/** An execution context for the CLI's options. */
-export function cliContext(task: Task, loaded: LoadedPool, opts: ExecOpts, cache: ResponseCache | null): ExecContext {
-  return createExecContext({
-    task,
-    models: withAbsolutePaths(loaded),
-    providers: resolveProviders(loaded, { seed: opts.seed, dataDir: opts.data, task }),
-    cache,
-    concurrency: opts.concurrency,
-    seed: opts.seed ?? 0,
-    sampling: { ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}), ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}) },
-  });
+  /** Score items the run searched on (refused otherwise). */
+  allowOverlap?: boolean;
 }
 
 /** Progress on stderr: a live line on a terminal, else a line every tenth of the items. */
@@ -92,12 +38,60 @@ export function progressPrinter(io: Io, total: number): (p: EvalProgress) => voi
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a");
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : "n/a");
 
-function summaryText(file: string, opts: EvalOpts, r: EvalResult, cachePath: string | null): string {
+/** The graph to evaluate, and the search run it came from when it is a run's (a run folder, or a graph file inside one). */
+interface EvalSource {
+  graphFile: string;
+  run?: { dir: string; config: SearchConfig; journalIds: Set<string> } | undefined;
+}
+
+function evalSource(arg: string): EvalSource {
+  const isDir = existsSync(arg) && statSync(arg).isDirectory();
+  const dir = isDir ? arg : dirname(arg);
+  const isRun = existsSync(join(dir, RUN_FILES.config)) && existsSync(join(dir, RUN_FILES.events));
+  if (isDir && !isRun) throw new UserError(`${arg} is a folder but not a search run (no ${RUN_FILES.config} and ${RUN_FILES.events}): give a graph file or a run folder`, { code: "not_a_run", source: arg });
+  const graphFile = isDir ? join(dir, RUN_FILES.best) : arg;
+  if (isDir && !existsSync(graphFile)) throw new UserError(`run ${arg} has no ${RUN_FILES.best} yet (the search has not finished): resume it, or give a graph file`, { code: "no_best_graph", source: arg });
+  if (!isRun) return { graphFile };
+  const run = readRun(dir);
+  const journalIds = new Set<string>();
+  for (const e of run.journal.events) {
+    if (e.type === "iteration.started") for (const id of e.items) journalIds.add(id);
+    else if (e.type === "eval.batch") for (const o of e.items) journalIds.add(o.itemId);
+  }
+  return { graphFile, run: { dir, config: run.config, journalIds } };
+}
+
+/** The task to score on, with the splits of the run the graph came from when it is the run's task. */
+function evalTask(opts: EvalOpts, source: EvalSource): { task: Task; spec: string; sameTask: boolean } {
+  const run = source.run?.config;
+  const spec = opts.task ?? run?.task;
+  if (spec === undefined) throw new UserError("--task is required for a graph file that is not in a search run folder", { code: "task_required", source: "--task" });
+  const sameTask = run !== undefined && absoluteSpec(spec) === absoluteSpec(run.task);
+  // The splits do not move with --seed (which seeds sampling): a graph is scored on the items its search held out.
+  const splits = { ...(sameTask ? run.splits : undefined), seed: (sameTask ? run.splits?.seed : undefined) ?? 0 };
+  const task = resolveTask(spec, { dataDir: opts.data ?? run?.data, seed: opts.seed, splits, ...(opts.style !== undefined ? { style: checkStyle(opts.style) } : {}) });
+  return { task, spec, sameTask };
+}
+
+interface EvalScope {
+  file: string;
+  task: string;
+  split: SplitOrAll;
+  /** The run whose held-out items these are, if any. */
+  run: string | null;
+  /** Items scored although the run searched on them (with --allow-overlap). */
+  overlap: number;
+}
+
+function summaryText(scope: EvalScope, r: EvalResult, cachePath: string | null): string {
   const a = r.accuracy;
+  const wrong = a.n - r.correct;
+  const whence = scope.run === null ? "" : scope.overlap > 0 ? ` (${scope.overlap} of them searched on by run ${scope.run})` : ` (held out by run ${scope.run})`;
   const lines = [
-    `graph ${file} (${r.graphHash}) on ${opts.task}, ${opts.split} split: ${r.items} items`,
+    `graph ${scope.file} (${r.graphHash}) on ${scope.task}, ${scope.split === "all" ? "every item" : `${scope.split} split`}${whence}: ${r.items} items`,
     `accuracy: ${pct(a.rate)} (${r.correct}/${a.n}), ${Math.round(a.confidence * 100)}% CI [${pct(a.low)}, ${pct(a.high)}]`,
     `errored: ${r.errored} item${r.errored === 1 ? "" : "s"}${r.errored > 0 ? " (not counted as wrong)" : ""}`,
+    `no answer: ${r.unreadable} of the ${wrong} wrong item${wrong === 1 ? "" : "s"} had no readable answer`,
     `mean cost: ${Number.isFinite(r.meanFlops) ? r.meanFlops.toExponential(3) : "n/a"} FLOPs = ${Number.isFinite(r.meanUnits) ? r.meanUnits.toFixed(3) : "n/a"} budget units${r.meanDollars !== undefined ? `, $${r.meanDollars.toFixed(6)}` : ""}`,
     `latency: mean ${ms(r.meanLatencyMs)}, p95 ${ms(r.p95LatencyMs)} (critical path)`,
     `calls: ${r.calls} (${r.estimatedCalls} with estimated token counts), ${r.retries} retr${r.retries === 1 ? "y" : "ies"}`,
@@ -108,17 +102,25 @@ function summaryText(file: string, opts: EvalOpts, r: EvalResult, cachePath: str
   return lines.join("\n");
 }
 
-export async function evalCommand(file: string, opts: EvalOpts, io: Io): Promise<void> {
-  const task = resolveTask(opts.task, { dataDir: opts.data, seed: opts.seed, ...(opts.style !== undefined ? { style: checkStyle(opts.style) } : {}) });
-  const loaded = poolFor(opts.task, opts.pool);
-  const graph = loadGraphForPool(file, loaded);
-  let items = task.items(opts.split);
+export async function evalCommand(arg: string, opts: EvalOpts, io: Io): Promise<void> {
+  const source = evalSource(arg);
+  const { task, spec, sameTask } = evalTask(opts, source);
+  const loaded = await poolForRun(spec, opts.pool ?? source.run?.config.pool);
+  const graph = loadGraphForPool(source.graphFile, loaded);
+  let items = itemsOfSplit(task, opts.split);
   if (opts.limit !== undefined) items = items.slice(0, opts.limit);
-  if (items.length === 0) throw new UserError(`task ${opts.task} has no items in its ${opts.split} split`, { code: "no_items", source: "--split" });
+  if (items.length === 0) throw new UserError(`task ${spec} has no items in its ${opts.split} split`, { code: "no_items", source: "--split" });
+  const run = source.run && sameTask ? source.run : undefined;
+  const overlap = run
+    ? checkOverlap(items, { searched: new Set([...searchIds(task), ...run.journalIds]), run: run.dir, split: opts.split, allow: opts.allowOverlap === true }).length
+    : 0;
+  if (overlap > 0) io.stderr(`warning: ${overlap} of the ${items.length} items were used by the search in ${run!.dir}: their score is not a held-out estimate\n`);
+  const scope: EvalScope = { file: source.graphFile, task: task.id, split: opts.split, run: run?.dir ?? null, overlap };
+  await probeEndpoints(graphModels([graph], loaded), opts, (line) => io.stderr(line + "\n"));
   const cache = openCache(loaded, opts.cache);
   let result: EvalResult;
   try {
-    const ctx = cliContext(task, loaded, opts, cache);
+    const ctx = cliContext(task, loaded, opts, cache, graphSampling([{ file: source.graphFile, graph }], opts, (line) => io.stderr(line + "\n")));
     result = await evaluate(graph, items, ctx, { onProgress: progressPrinter(io, items.length), keepPrompts: opts.traces !== undefined });
   } finally {
     cache?.close();
@@ -126,15 +128,17 @@ export async function evalCommand(file: string, opts: EvalOpts, io: Io): Promise
   if (opts.traces !== undefined) writeFileSync(opts.traces, result.traces.map((t) => JSON.stringify(t)).join("\n") + "\n");
   const { traces, ...summary } = result;
   const value = {
-    graph: file,
+    graph: source.graphFile,
     task: task.id,
     split: opts.split,
+    run: scope.run,
+    overlap,
     pool: loaded.source,
     seed: opts.seed ?? 0,
     ...summary,
     cache: { ...summary.cache, path: cache?.path ?? null },
-    itemResults: traces.map((t) => ({ id: t.itemId, correct: t.correct, errored: t.errored, answer: t.answer, flops: t.flops, latencyMs: t.latencyMs, ...(t.error ? { error: t.error } : {}) })),
+    itemResults: traces.map((t) => ({ id: t.itemId, correct: t.correct, errored: t.errored, unreadable: t.unreadable, answer: t.answer, flops: t.flops, latencyMs: t.latencyMs, ...(t.error ? { error: t.error } : {}) })),
   };
-  emit(io, opts.json, value, () => summaryText(file, opts, result, cache?.path ?? null));
+  emit(io, opts.json, value, () => summaryText(scope, result, cache?.path ?? null));
   if (result.errored === result.items) throw new ExitError(1);
 }

@@ -96,7 +96,10 @@ export async function gradeCommand(opts: GradeOptions, io: Io): Promise<void> {
     if (item) jobs.push({ line, item, output: r.data.output });
   }
   if (issues.length > 0) throwIssues(opts.file, issues.sort((a, b) => lineNumber(a.path) - lineNumber(b.path)), "pairs file");
-  if (jobs.length > 0 && task.style === "code") io.stderr(`running the tests of ${jobs.length} output${jobs.length === 1 ? "" : "s"} in the Python sandbox...\n`);
+  if (jobs.length > 0 && task.style === "code") {
+    const mode = sandbox.mode() === "bwrap" ? "inside bubblewrap" : "as a guarded process, bubblewrap not in use";
+    io.stderr(`running the tests of ${jobs.length} output${jobs.length === 1 ? "" : "s"} in the Python sandbox (${mode})...\n`);
+  }
   const grades: Grade[] = await Promise.all(jobs.map((j) => task.grade(j.item, j.output)));
   const results: GradedLine[] = jobs.map((j, k) => ({
     line: j.line,
@@ -106,12 +109,15 @@ export async function gradeCommand(opts: GradeOptions, io: Io): Promise<void> {
     ...(grades[k]!.reason ? { reason: grades[k]!.reason } : {}),
   }));
   const correct = results.filter((r) => r.correct).length;
-  const summary = { graded: results.length, correct, wrong: results.length - correct, accuracy: results.length ? correct / results.length : null };
+  const unreadable = results.filter((r) => r.extracted === null).length;
+  const summary = { graded: results.length, correct, wrong: results.length - correct, unreadable, accuracy: results.length ? correct / results.length : null };
   emit(io, opts.json, { task: task.id, style: task.style, file: opts.file, results, summary }, () => {
     const short = (s: string | null) => (s === null ? "(none)" : JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s));
-    const lines = results.map((r) => `line ${r.line}  ${r.id}  ${r.correct ? "correct" : "wrong"}  extracted ${short(r.extracted)}${r.reason ? `  (${r.reason})` : ""}`);
+    const lines = results.map((r) => `line ${r.line}  ${r.id}  ${r.correct ? "correct" : r.extracted === null ? "no answer" : "wrong"}  extracted ${short(r.extracted)}${r.reason ? `  (${r.reason})` : ""}`);
     const pct = summary.accuracy === null ? "n/a" : `${(summary.accuracy * 100).toFixed(1)}%`;
-    lines.push(`graded ${summary.graded}: ${summary.correct} correct, ${summary.wrong} wrong (accuracy ${pct}) on task ${task.id} (${task.style})`);
+    lines.push(
+      `graded ${summary.graded}: ${summary.correct} correct, ${summary.wrong} wrong, ${summary.unreadable} of them with no readable answer (accuracy ${pct}) on task ${task.id} (${task.style})`,
+    );
     return lines.join("\n");
   });
 }

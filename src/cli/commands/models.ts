@@ -1,7 +1,7 @@
 /** `tts-graph models probe POOL`: what each endpoint of a pool supports. */
 import { probePool, type ProbeResult } from "../../models/probe.js";
 import { resolvePool } from "../../resolve.js";
-import { ExitError } from "../main.js";
+import { ExitError } from "../exit.js";
 import { emit, table, type Io } from "../output.js";
 
 const yesNo = (v: boolean | undefined) => (v === undefined ? "-" : v ? "yes" : "no");

@@ -12,25 +12,29 @@ import { UserError } from "../../errors.js";
 import type { ResponseCache } from "../../exec/cache.js";
 import { toMermaid } from "../../graph/render.js";
 import type { LoadedPool } from "../../models/pool.js";
+import type { ModelSpec } from "../../models/spec.js";
 import { absoluteSpec, resolveProviders, resolveTask } from "../../resolve.js";
 import { acquireLock, configDifferences, createRunDir, describeDifferences, discardNewRun, readRun } from "../../runs/dir.js";
 import { journalEvaluations, type JournalRead } from "../../runs/journal.js";
 import { RunRecorder } from "../../runs/recorder.js";
 import { trapStopSignals } from "../../runs/signals.js";
+import { absoluteSplitConfig } from "../../tasks/splits.js";
 import { loadSearchConfig, parseSearchConfig, type SearchConfig } from "../../search/config.js";
 import { replayMemo, type ReplayMemo } from "../../search/events.js";
 import { newRunStats, runSearch, type SearchResult, type SearchSetup } from "../../search/harness.js";
 import { objectiveFromName } from "../../search/objective.js";
-import { buildSearch, type ResolvedParts } from "../../search/setup.js";
+import { agentModel, buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
+import { agentUnusable } from "../../report/extract.js";
 import { chosenFigures } from "../../report/figures.js";
 import { ms, sci } from "../../report/format.js";
 import { ProgressLine } from "../progress.js";
-import { withAbsolutePaths, openCache, poolFor } from "./eval.js";
+import { mergeSamplingConfig, type SamplingFlags } from "../../models/sampling.js";
+import { withAbsolutePaths, openCache, poolFor, probeEndpoints } from "../exec-setup.js";
 
 /** Flags shared by `search` and `compare`. */
-export interface SearchFlags {
+export interface SearchFlags extends SamplingFlags {
   config?: string;
   task?: string;
   pool?: string;
@@ -56,6 +60,8 @@ export interface SearchFlags {
   concurrency?: number;
   /** commander: `--no-cache` gives false, `--cache FILE` a string. */
   cache?: string | boolean;
+  /** commander: `--no-probe` gives false. */
+  probe?: boolean;
   json?: boolean;
 }
 
@@ -89,6 +95,8 @@ export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig
   set("data", opts.data);
   set("concurrency", opts.concurrency);
   if (opts.cache === false) raw.cache = false;
+  const sampling = mergeSamplingConfig(file.sampling, opts);
+  if (sampling) raw.sampling = sampling;
   if (opts.objective !== undefined || opts.latencyLimit !== undefined) {
     const o = objectiveFromName(opts.objective ?? (opts.latencyLimit !== undefined ? "latency" : "accuracy"));
     raw.objective = o.kind === "latency" && opts.latencyLimit !== undefined ? { ...o, limitMs: opts.latencyLimit } : o;
@@ -106,11 +114,20 @@ export function configFrom(opts: SearchFlags, base?: SearchConfig): SearchConfig
 
 /** Task, pool, providers and response cache of a config. Close the cache when done. */
 export function resolveParts(config: SearchConfig, cacheOpt?: string | boolean): ResolvedParts & { cache: ResponseCache | null } {
-  const task = resolveTask(config.task, { dataDir: config.data });
+  const task = resolveTask(config.task, { dataDir: config.data, splits: config.splits });
   const loaded = poolFor(config.task, config.pool);
   const pool: LoadedPool = { ...loaded, pool: { ...loaded.pool, models: withAbsolutePaths(loaded) } };
   const cache = config.cache ? openCache(pool, cacheOpt === undefined ? true : cacheOpt) : null;
   return { task, pool, providers: resolveProviders(pool, { dataDir: config.data, task }), cache };
+}
+
+/** Check that every endpoint the search will call answers (pool models and the agent), before anything is spent. */
+export async function probeSearch(config: SearchConfig, parts: ResolvedParts, opts: SearchFlags, io: Io): Promise<void> {
+  const agent = agentModel(config, parts.pool);
+  const models = parts.pool.pool.models.filter((m) => config.space.models === undefined || config.space.models.includes(m.id) || m.id === agent?.id);
+  const all = agent && !models.some((m) => m.id === agent.id) ? [...models, agent] : models;
+  const label = (m: ModelSpec) => (m.id !== agent?.id ? `model ${m.id}` : config.agentUrl ? `the agent (--agent ${m.id} --agent-url ${config.agentUrl})` : `the agent, model ${m.id}`);
+  await probeEndpoints(all, opts, (line) => io.stderr(line + "\n"), label);
 }
 
 /** Simulated models answer only simulated tasks; say so before anything runs. */
@@ -129,7 +146,7 @@ export function defaultOutDir(config: SearchConfig): string {
 
 const pct = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : "n/a");
 
-function summary(result: SearchResult, out: string, truth: { accuracy: number; stderr: number } | undefined, report: { html: string; markdown: string } | undefined): string {
+function summary(result: SearchResult, out: string, truth: { accuracy: number; stderr: number } | undefined, report: { html: string; markdown: string } | undefined, agent: string): string {
   const b = result.best;
   const v = b.validation;
   const f = chosenFigures(b);
@@ -149,6 +166,8 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
     `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} updates rejected by validation, ${c.agent.fallbacks} fallbacks to the rule agent`,
     `chosen: ${result.selectionRule}`,
   ];
+  const unusable = agentUnusable(c.agent, agent);
+  if (unusable) lines.unshift(`warning: ${unusable}`, "");
   if (truth) lines.push(`simulator ground truth of this graph: ${pct(truth.accuracy)} (± ${(100 * truth.stderr).toFixed(1)} points)`);
   lines.push(`wrote ${join(out, "best.graph.json")}, ${join(out, "result.json")} and ${join(out, "events.jsonl")}`);
   if (report) lines.push(`report: ${report.html} (Markdown: ${report.markdown})`);
@@ -197,7 +216,7 @@ export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string
  * then be resumed, or reported on, from any working directory.
  */
 export function withAbsoluteFiles(config: SearchConfig): SearchConfig {
-  return { ...config, task: absoluteSpec(config.task), pool: absoluteSpec(config.pool), ...(config.data !== undefined ? { data: resolve(config.data) } : {}) };
+  return { ...config, task: absoluteSpec(config.task), pool: absoluteSpec(config.pool), ...(config.data !== undefined ? { data: resolve(config.data) } : {}), ...(config.splits ? { splits: absoluteSplitConfig(config.splits, resolve) } : {}) };
 }
 
 interface Prepared {
@@ -228,6 +247,7 @@ export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
   const out = opts.out ?? defaultOutDir(given);
   const prepared = prepare(out, config, config, opts.cache);
   try {
+    await probeSearch(config, prepared.parts, opts, io);
     const { created } = createRunDir(out, config, { force: opts.force });
     io.stderr(`searching: ${config.optimizer} on ${config.task} with ${config.pool}, budget ${config.budget} ${config.budgetUnit}, ${config.evals} evaluations, seed ${config.seed}; writing ${out}\n`);
     await execute(prepared, opts, io, { created });
@@ -241,7 +261,13 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
   const effective = resumeConfig(run.config, opts, dir);
   const prepared = prepare(dir, run.config, effective, opts.cache);
   try {
-    acquireLock(dir);
+    await probeSearch(effective, prepared.parts, opts, io);
+    try {
+      acquireLock(dir);
+    } catch (err) {
+      if (!(err instanceof UserError)) io.stderr(`the run folder ${dir} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(dir)}\n`);
+      throw err;
+    }
     const j = run.journal;
     const evals = journalEvaluations(j.events);
     const state = run.result ? "a finished run" : "an interrupted run";
@@ -258,14 +284,30 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
 
 /** Run the search into the run folder, resumable at every instant; then write the result. */
 async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: boolean; journal?: JournalRead }): Promise<void> {
-  const { out, config, setup, parts } = p;
+  const { out, config, parts } = p;
   const stats = newRunStats();
   const memo: ReplayMemo | undefined = from.journal ? replayMemo(from.journal.events) : undefined;
   const progress = new ProgressLine(io, { total: config.evals, stats, cache: parts.cache?.lookups });
-  const recorder = new RunRecorder(out, { evalsTotal: config.evals, existing: from.journal, onEvent: (e, state) => progress.update(e, state) });
+  let recorder: RunRecorder;
+  try {
+    recorder = new RunRecorder(out, { evalsTotal: config.evals, existing: from.journal, onEvent: (e, state) => progress.update(e, state) });
+  } catch (err) {
+    if (from.journal) io.stderr(`the run folder ${out} was not changed; after fixing the cause, continue it with:\n  ${resumeCommandFor(out)}\n`);
+    else discardNewRun(out, from.created ?? false);
+    throw err;
+  }
+  // Signals stay trapped until the end: once the search is over the results are written whole
+  // (every write is synchronous), and a signal then ends the process with a message, not silently.
+  let finished = false;
   const untrap = trapStopSignals((signal, code) => {
-    recorder.stop(signal);
     progress.clearLive();
+    if (finished) {
+      io.stderr(`\nstopped by ${signal} after the search finished; its result is saved in ${join(out, "result.json")} (write the report with: tts-graph report ${out})\n`);
+      if (opts.json) io.stdout(JSON.stringify({ error: { code: "interrupted", message: `stopped by ${signal} after the search finished`, signal, out } }) + "\n");
+      parts.cache?.close();
+      process.exit(code);
+    }
+    recorder.stop(signal);
     const done = recorder.progress().evals;
     const how = resumeCommandFor(out);
     io.stderr(`\nstopped by ${signal} after ${done} of ${config.evals} evaluations; the run folder ${out} is saved. Continue it with:\n  ${how}\n`);
@@ -273,27 +315,57 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
     parts.cache?.close();
     process.exit(code);
   });
+  try {
+    await searchAndFinish(p, opts, io, { recorder, progress, stats, memo, resumed: from.journal !== undefined, created: from.created, onFinished: () => (finished = true) });
+    // Writing the report may never yield to the event loop: a signal that came meanwhile is answered
+    // now, rather than dropped with the handlers.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    untrap();
+  }
+}
+
+interface Running {
+  recorder: RunRecorder;
+  progress: ProgressLine;
+  stats: ReturnType<typeof newRunStats>;
+  memo: ReplayMemo | undefined;
+  resumed: boolean;
+  created: boolean | undefined;
+  /** Called once the results are on disk. */
+  onFinished: () => void;
+}
+
+/** Run the search, then write its results, report and summary. */
+async function searchAndFinish(p: Prepared, opts: SearchOpts, io: Io, run: Running): Promise<void> {
+  const { out, setup, parts, config } = p;
+  const { recorder, progress, stats, memo } = run;
   let result: SearchResult;
   try {
     result = await runSearch(setup, { sink: recorder, memo, stats });
   } catch (err) {
     progress.clearLive();
-    if (from.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
+    if (run.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
       // Nothing ran: leave no run folder behind for a config that cannot run.
       recorder.stop("error");
-      discardNewRun(out, from.created);
+      discardNewRun(out, run.created);
     } else {
       recorder.stop(`error: ${(err as Error).message ?? String(err)}`);
       io.stderr(`the run stopped with an error; its folder ${out} is saved, and after fixing the cause it continues with:\n  ${resumeCommandFor(out)}\n`);
     }
     throw err;
-  } finally {
-    untrap();
   }
-  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null } };
-  recorder.finish(result, bestGraph);
+  const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null, ...(config.sampling ? { sampling: config.sampling } : {}) } };
+  try {
+    recorder.finish(result, bestGraph);
+  } catch (err) {
+    progress.clearLive();
+    io.stderr(`the search finished but its results could not be written; its folder ${out} keeps the whole journal, and after fixing the cause the results are written with:\n  ${resumeCommandFor(out)}\n`);
+    throw err;
+  }
+  run.onFinished();
   progress.clearLive();
-  const resumed = from.journal
+  const resumed = run.resumed
     ? { replayedEvaluations: stats.replayedItems, replayedAgentCalls: stats.replayedChats, newEvaluations: result.cost.evals.total - stats.replayedItems, divergedAt: recorder.divergedAt ?? null }
     : undefined;
   if (resumed) {
@@ -310,5 +382,5 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
   }
 
   const truth = parts.task.truth?.(result.best.graph);
-  emit(io, opts.json, { out, result, truth: truth ? { accuracy: truth.accuracy, stderr: truth.stderr } : null, report: reportFiles ?? null, ...(resumed ? { resumed } : {}) }, () => summary(result, out, truth, reportFiles));
+  emit(io, opts.json, { out, result, truth: truth ? { accuracy: truth.accuracy, stderr: truth.stderr } : null, report: reportFiles ?? null, ...(resumed ? { resumed } : {}) }, () => summary(result, out, truth, reportFiles, config.agent));
 }

@@ -31,7 +31,8 @@ import { LlmAgent } from "../../agent/llm.js";
 import { predictCandidates, RuleAgent } from "../../agent/rules.js";
 import { applyUpdate, validateUpdate } from "../../agent/update.js";
 import { sizeMonotone } from "../../agent/insights.js";
-import { deeperNeighbours } from "../moves.js";
+import { structuralNeighbours, type Restructured } from "../restructure.js";
+import { fitSurrogate } from "../surrogate.js";
 import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "../../agent/types.js";
 import { ProbGraph, LOGIT_LIMIT } from "../distribution.js";
 import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../score.js";
@@ -81,8 +82,12 @@ export interface AgentReinforceOptions {
    * exceeds this many standard errors; otherwise the single model keeps the place (0: off).
    */
   singleMargin: number;
-  /** Graphs one layer deeper than the incumbent proposed each iteration, in place of samples. */
+  /** Structural neighbours of the incumbent proposed each iteration, in place of samples. */
   moves: number;
+  /** Structural neighbours drawn each iteration for the surrogate to rank (the best `moves` are proposed). */
+  movePool: number;
+  /** Surrogate standard deviations added to its prediction when ranking neighbours (an upper confidence bound). */
+  optimism: number;
 }
 
 export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
@@ -106,6 +111,8 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   finalItems: 12,
   singleMargin: 0.25,
   moves: 1,
+  movePool: 24,
+  optimism: 1,
 };
 
 interface Known {
@@ -176,6 +183,8 @@ export class AgentReinforce extends BaseOptimizer {
       finalItems: Number(o.finalItems ?? d.finalItems),
       singleMargin: Number(o.singleMargin ?? d.singleMargin),
       moves: Number(o.moves ?? d.moves),
+      movePool: Number(o.movePool ?? d.movePool),
+      optimism: Number(o.optimism ?? d.optimism),
     };
     const rules = new RuleAgent({ sharpness: this.opts.sharpness });
     this.agent = ctx.llm ? new LlmAgent({ channel: ctx.llm, fallback: rules, emit: ctx.emit, maxAttempts: this.opts.maxAttempts }) : rules;
@@ -242,15 +251,17 @@ export class AgentReinforce extends BaseOptimizer {
     const proposals: ProposalDraft[] = elites.map((e) => ({ graph: e.graph, genome: e.genome, origin: "elite" }));
     const seen = new Set(elites.map((e) => e.hash));
     const k = Math.max(1, req.samples);
-    // Insight 2: whether refinement pays is tested directly, with graphs one layer deeper than the
-    // incumbent, which samples around it almost never reach (a layer changes several factors at once).
+    // Insight 2: whether refinement and fusion pay is tested directly, with structural neighbours of
+    // the incumbent (a layer deeper, a fusion layer over it, two copies of it fused, a wider top
+    // layer, one model or role changed), which samples around it almost never reach (a layer changes
+    // several factors at once); a surrogate fitted to every graph measured so far picks which.
     const inc = this.incumbent();
     if (inc && this.opts.moves > 0) {
-      for (const m of deeperNeighbours(this.ctx.space, inc.graph, this.rng(req.iteration, "moves"), Math.min(this.opts.moves, k))) {
+      for (const m of await this.rankedMoves(inc, req.iteration, Math.min(this.opts.moves, k))) {
         const h = graphHash(m.graph);
         if (seen.has(h)) continue;
         seen.add(h);
-        proposals.push({ graph: m.graph, genome: genomeOf(this.ctx.space, m.graph), origin: `deeper:${m.kind}` });
+        proposals.push({ graph: m.graph, genome: genomeOf(this.ctx.space, m.graph), origin: `move:${m.kind}` });
       }
     }
     for (let tries = 0; proposals.length < elites.length + k && tries < 20 * k; tries++) {
@@ -433,6 +444,23 @@ export class AgentReinforce extends BaseOptimizer {
     const mean = sum / n;
     const se = Math.sqrt(Math.max(sq / n - mean * mean, 1 / n) / n);
     return mean > margin * se;
+  }
+
+  /**
+   * The `count` structural neighbours of the incumbent the surrogate ranks highest, drawn from a
+   * pool of `movePool`; without enough measured graphs to fit it, the first drawn.
+   */
+  private async rankedMoves(inc: Known, iteration: number, count: number): Promise<Restructured[]> {
+    const pool = structuralNeighbours(this.ctx.space, inc.graph, this.rng(iteration, "moves"), this.opts.movePool);
+    if (pool.length <= count) return pool;
+    const v = this.values();
+    const data = [...this.known.values()].map((k) => ({ graph: k.graph, value: v.get(k.hash) ?? NaN, weight: this.book.count(k.hash) }));
+    const model = await fitSurrogate(this.ctx.space, data);
+    if (!model) return pool.slice(0, count);
+    // Optimism in the face of uncertainty: a neighbour the evidence says little about (a new depth,
+    // a new role mix) is worth measuring until graphs like it have been measured.
+    const score = new Map(pool.map((m) => [m, model.predict(m.graph) + this.opts.optimism * model.sd(m.graph)]));
+    return [...pool].sort((a, b) => score.get(b)! - score.get(a)!).slice(0, count);
   }
 
   /** Centre the distribution on the incumbent with the configured sharpness. */

@@ -79,9 +79,14 @@ function shape(s: string): Shape {
     if (elems.length > 1) return { kind: "tuple", open: s[0]!, close: s[s.length - 1]!, elems };
   }
   if (s.startsWith("\\{") && s.endsWith("\\}")) return { kind: "set", elems: splitTopLevel(s.slice(2, -2), ",") };
-  const list = splitTopLevel(s, ",");
+  const list = splitTopLevel(s, ",").flatMap((e) => alternatives(e));
   if (list.length > 1) return { kind: "set", elems: list };
   return { kind: "atom", value: s };
+}
+
+/** `x=-2 or x=1`, `2 and 3`: the solutions a sentence lists, as list elements. */
+function alternatives(s: string): string[] {
+  return splitTopLevel(s, " or ").flatMap((p) => splitTopLevel(p, " and ")).filter((p) => p !== "");
 }
 
 /** True when `given` is the same math answer as `gold`. */

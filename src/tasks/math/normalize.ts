@@ -134,7 +134,11 @@ export function normalizeMath(answer: string): string {
   let s = answer.trim();
   s = unwrapWholeText(s);
   s = s.replace(/\s+/g, " ");
+  s = s.replace(/[\u2212\uFE63\uFF0D]/g, "-");
+  // `11,\! 111`: a thin negative space after a comma marks a thousands separator.
+  s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, "$1");
   s = s.replace(/(?<!\\)\\!/g, "");
+  s = s.replace(/(?<=\S)\s*(?:\\approx|≈|\\simeq)[\s\S]*$/, "");
   s = s.replace(/\\[dtc]frac(?![A-Za-z])/g, "\\frac");
   s = s.replace(/\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])\s*(\\[{}]|[()[\]|.])?/g, (_m, d: string | undefined) => (d === "." ? "" : (d ?? "")));
   s = s.replace(/\\displaystyle|\\textstyle/g, "");
