@@ -202,7 +202,8 @@ export function buildProgram(io: Io): Command {
       .description("compare search methods over several seeds at equal search cost: mean true accuracy with spread, and the best graph found")
       .requiredOption("--optimizers <list>", "comma-separated: agent-reinforce, reinforce, random, tpe, evolution, textgrad, maas; ablations agent-reinforce-no-insights, agent-reinforce-random-init, agent-reinforce-no-fuser; or ones registered by the config's plugins")
       .requiredOption("--seeds <n>", "runs per method (seeds 0 .. N-1)", intArg("--seeds"))
-      .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items")),
+      .option("--truth-items <n>", "ground-truth items per graph on simulated tasks (default 20000)", intArg("--truth-items"))
+      .option("--report <file>", "also write an HTML comparison: curves per method with bands, the table with the best single model, self-consistency and the best graph found"),
   ).action(async (opts) => (await import("./commands/compare.js")).compareCommand(opts, io));
 
   program
@@ -212,6 +213,15 @@ export function buildProgram(io: Io): Command {
     .option("--out <file>", "HTML file to write (default RUN_DIR/report.html); the Markdown summary goes beside it with .md")
     .option("--json", "print one JSON document on stdout")
     .action(async (dir: string, opts) => (await import("./commands/report.js")).reportCommand(dir, opts, io));
+
+  program
+    .command("dashboard")
+    .description("a local web app over the search run folders under DIR: status, live search curves, graphs with hover and export, parallel coordinates, feature importance, run comparison")
+    .argument("[dir]", "folder holding run folders (default ./runs)")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <n>", "port to listen on (0 picks a free port, printed at start)", intArg("--port"), 8090)
+    .option("--json", "print the address as one JSON document on stdout")
+    .action(async (dir: string | undefined, opts) => (await import("./commands/dashboard.js")).dashboardCommand(dir, opts, io));
 
   program
     .command("status")

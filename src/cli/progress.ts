@@ -43,6 +43,8 @@ export class ProgressLine {
   /** Label of the iteration in progress. */
   private current: string | undefined;
   private lastDraw = -Infinity;
+  /** The highest leader accuracy seen: what the line calls best, so it never falls. */
+  private top: { accuracy: number; hash: string } | undefined;
 
   constructor(
     private readonly io: Io,
@@ -71,7 +73,7 @@ export class ProgressLine {
   /** The text of the line for a progress state. */
   line(p: RunProgress, what: string): string {
     const parts = [`${this.options.label ?? ""}${what}: ${p.evals}/${this.options.total} evaluations`];
-    if (p.best) parts.push(`best ${Number.isFinite(p.best.accuracy) ? pct(p.best.accuracy) : "n/a"} on ${p.best.items} items (${p.best.hash.slice(0, 8)})`);
+    if (p.best) parts.push(this.bestText(p.best));
     parts.push(`${p.flops.toExponential(2)} FLOPs`);
     if (p.dollars !== undefined && p.dollars > 0) parts.push(`$${p.dollars.toFixed(p.dollars < 1 ? 4 : 2)}`);
     const c = this.options.cache;
@@ -81,6 +83,19 @@ export class ProgressLine {
     const eta = this.eta(p);
     if (eta !== undefined && !p.finished) parts.push(`ETA ${formatDuration(eta)}`);
     return parts.join(", ");
+  }
+
+  /**
+   * The best so far is monotone (the highest leader accuracy seen), with the leader's current
+   * estimate beside it when it has fallen as the leader was graded on more items.
+   */
+  private bestText(leader: NonNullable<RunProgress["best"]>): string {
+    const acc = leader.accuracy;
+    if (Number.isFinite(acc) && (!this.top || acc > this.top.accuracy)) this.top = { accuracy: acc, hash: leader.hash };
+    const now = `${Number.isFinite(acc) ? pct(acc) : "n/a"} on ${leader.items} items (${leader.hash.slice(0, 8)})`;
+    if (!this.top) return `leader ${now}`;
+    if (this.top.accuracy === acc && this.top.hash === leader.hash) return `best so far ${pct(acc)} on ${leader.items} items (${leader.hash.slice(0, 8)})`;
+    return `best so far ${pct(this.top.accuracy)} (${this.top.hash.slice(0, 8)}), leader now ${now}`;
   }
 
   /** Feed one recorded event. */

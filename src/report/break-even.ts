@@ -7,10 +7,11 @@ import { SOLID_ITEMS, type GraphStats, type ReportModel } from "./extract.js";
 
 /** The definition, as the report states it. */
 export const BREAK_EVEN_DEFINITION =
-  "Target accuracy a* is the chosen graph's validated accuracy (its search accuracy when it was not validated). " +
-  "Baselines are the evaluated single-model graphs other than the chosen one: every node uses the same model, so a lone call or a self-consistency ensemble of one model. " +
+  "Target accuracy a* is the chosen graph's validated accuracy (its search accuracy when it was not validated); its per-query cost f* is measured on the same items. " +
+  "When the chosen graph itself uses one model only, there is no break-even: it is the single-model baseline. " +
+  "Baselines are the evaluated single-model graphs other than the chosen one (every evaluated graph fits the budget): every node uses the same model, so a lone call or a self-consistency ensemble of one model. " +
   `A baseline reaches a* when its accuracy over every item it was graded on (search and validation) is at least a*, on at least ${SOLID_ITEMS} graded items. ` +
-  "Per-query cost is the mean measured FLOPs per item of each graph, over every item it was evaluated on. " +
+  "A baseline's per-query cost is its mean measured FLOPs per item, over every item it was evaluated on. " +
   "Search cost S is the FLOPs of every graph evaluation the search made, plus the optimizer agent's LLM calls converted with the FLOPs formula when the agent model's size is known. " +
   "With B the cheapest baseline reaching a*, per-query cost f_B, and the chosen graph's f*: when f_B > f*, break-even is ceil(S / (f_B - f*)) queries; " +
   "when f_B <= f*, the search is never repaid (a baseline is as accurate and no more expensive); when no baseline reaches a*, it is not estimable from this run.";
@@ -26,7 +27,8 @@ export interface BaselineRow {
 }
 
 export interface BreakEven {
-  status: "repaid" | "not-repaid" | "not-estimable";
+  /** `not-applicable`: the chosen graph is itself a single-model graph, so there is nothing cheaper to repay. */
+  status: "repaid" | "not-repaid" | "not-estimable" | "not-applicable";
   /** Production queries until the search is repaid (status `repaid`). */
   queries: number | undefined;
   target: { hash: string; accuracy: number; basis: "validation" | "search"; graded: number; meanFlops: number } | undefined;
@@ -76,6 +78,11 @@ function baselineRow(g: GraphStats, target: number): BaselineRow {
   return { hash: g.hash, model: g.singleModel!, nodes: g.nodes, accuracy: g.all.accuracy, graded: g.all.graded, meanFlops: g.all.meanFlops, reaches: g.all.accuracy >= target };
 }
 
+function singleModelOf(graph: { nodes: readonly { model: string }[] }): string | undefined {
+  const models = new Set(graph.nodes.map((n) => n.model));
+  return models.size === 1 ? [...models][0] : undefined;
+}
+
 export function breakEven(model: ReportModel, options: { models?: readonly AgentModelSpec[] } = {}): BreakEven {
   const agent = agentFlops(model.agentCalls, options.models ?? []);
   const agentKnown = agent.unconvertedTokens === 0 && agent.withoutUsage === 0;
@@ -91,6 +98,11 @@ export function breakEven(model: ReportModel, options: { models?: readonly Agent
   if (!best) return none("not estimable: no graph has been graded on enough items yet to stand as the found graph");
   const target = { hash: best.hash, accuracy: best.accuracy, basis: best.basis, graded: best.graded, meanFlops: best.meanFlops };
   if (!Number.isFinite(best.accuracy) || !Number.isFinite(best.meanFlops)) return none("not estimable: the found graph has no measured accuracy or cost", target);
+  const itself = model.graphs.find((g) => g.hash === best.hash)?.singleModel ?? singleModelOf(best.graph);
+  if (itself !== undefined) {
+    const n = best.graph.nodes.length;
+    return { ...none(`not applicable: the found graph is ${n}x ${itself}, itself a single-model graph, so there is no cheaper single-model alternative whose cost the search would repay`, target), status: "not-applicable" };
+  }
 
   const baselines = model.graphs
     .filter((g) => g.hash !== best.hash && g.singleModel !== undefined && !g.failed && g.all.graded >= SOLID_ITEMS && Number.isFinite(g.all.accuracy) && Number.isFinite(g.all.meanFlops))
@@ -121,8 +133,6 @@ export function breakEven(model: ReportModel, options: { models?: readonly Agent
     };
   }
   const queries = Math.ceil(searchFlops.total / saving);
-  const itself = model.graphs.find((g) => g.hash === best.hash)?.singleModel;
-  const selfNote = itself !== undefined ? ` (the found graph is itself a single-model graph of ${itself})` : "";
   return {
     status: "repaid",
     queries,
@@ -131,6 +141,6 @@ export function breakEven(model: ReportModel, options: { models?: readonly Agent
     savingPerQuery: saving,
     searchFlops,
     baselines,
-    summary: `repaid after ${queries.toLocaleString("en-US")} queries: the found graph saves ${sci(saving)} FLOPs per query against ${b.nodes}x ${b.model} (${pct(b.accuracy)} at ${sci(b.meanFlops)} FLOPs), and the search cost ${sci(searchFlops.total)} FLOPs${agentNote}${selfNote}`,
+    summary: `repaid after ${queries.toLocaleString("en-US")} queries: the found graph saves ${sci(saving)} FLOPs per query against ${b.nodes}x ${b.model} (${pct(b.accuracy)} at ${sci(b.meanFlops)} FLOPs), and the search cost ${sci(searchFlops.total)} FLOPs${agentNote}`,
   };
 }

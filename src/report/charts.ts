@@ -10,6 +10,7 @@ import type { GraphStats, ReportModel } from "./extract.js";
 const PHASES = ["probe", "pretest", "search", "selection"] as const;
 const PHASE_COLORS = ["#9e9ac8", "#74c476", "#6baed6", "#fd8d3c"];
 const BEST_COLOR = "#08306b";
+const LEADER_COLOR = "#969696";
 const WIDTH = 560;
 const HEIGHT = 300;
 /** Two trade-off charts sit side by side on a wide page. */
@@ -18,10 +19,11 @@ const PAIR_WIDTH = 420;
 /** Best-so-far and per-batch accuracy against the search cost spent, in graph-item evaluations. */
 export function curveSpec(model: ReportModel): TopLevelSpec {
   const accuracyOnly = model.run.objectiveKind === "accuracy" || model.curve.source === "log";
-  const series = [...PHASES.map((p) => `sampled (${p})`), model.curve.label];
+  const series = [...PHASES.map((p) => `sampled (${p})`), model.curve.topLabel, model.curve.label];
   const points = model.sampled.map((s) => ({ evals: s.evals, accuracy: s.accuracy, items: s.items, series: `sampled (${s.phase})` }));
-  const best = model.curve.points.filter((p) => Number.isFinite(p.best)).map((p) => ({ evals: p.evals, accuracy: p.best, series: model.curve.label }));
-  const color = { field: "series", type: "nominal" as const, title: null, scale: { domain: series, range: [...PHASE_COLORS, BEST_COLOR] }, legend: { orient: "bottom" as const, columns: 3, labelLimit: 360 } };
+  const leader = model.curve.points.filter((p) => Number.isFinite(p.best)).map((p) => ({ evals: p.evals, accuracy: p.best, series: model.curve.label }));
+  const top = model.curve.points.filter((p) => Number.isFinite(p.top)).map((p) => ({ evals: p.evals, accuracy: p.top, series: model.curve.topLabel }));
+  const color = { field: "series", type: "nominal" as const, title: null, scale: { domain: series, range: [...PHASE_COLORS, BEST_COLOR, LEADER_COLOR] }, legend: { orient: "bottom" as const, columns: 2, labelLimit: 420 } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: WIDTH,
@@ -40,13 +42,14 @@ export function curveSpec(model: ReportModel): TopLevelSpec {
         },
       },
       {
-        data: { values: best },
+        data: { values: leader },
+        mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5, strokeDash: [4, 3] },
+        encoding: { x: { field: "evals", type: "quantitative" }, y: { field: "accuracy", type: "quantitative" }, color },
+      },
+      {
+        data: { values: top },
         mark: { type: "line", interpolate: "step-after", strokeWidth: 2.5, point: { filled: true, size: 30 } },
-        encoding: {
-          x: { field: "evals", type: "quantitative" },
-          y: { field: "accuracy", type: "quantitative" },
-          color,
-        },
+        encoding: { x: { field: "evals", type: "quantitative" }, y: { field: "accuracy", type: "quantitative" }, color },
       },
     ],
   };

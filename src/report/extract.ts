@@ -9,6 +9,7 @@ import { topology } from "../graph/topology.js";
 import { RUN_FILES } from "../runs/dir.js";
 import type { SearchConfig } from "../search/config.js";
 import { describeObjective, type Objective } from "../search/objective.js";
+import { chosenFigures, runningMax } from "./figures.js";
 import type { ReportCandidate, ReportItem, ReportPhase, ResultFile, RunDir, RunEventOf } from "./run-dir.js";
 
 /** Graphs graded on fewer items than this are too noisy for a Pareto front or a leader (as in the harness). */
@@ -100,7 +101,10 @@ export interface SampledPoint {
 export interface CurvePoint {
   evals: number;
   iteration: number;
+  /** The leader's estimate after the iteration (it can fall as the leader is graded on more items). */
   best: number;
+  /** The running maximum of `best`: never falls. */
+  top: number;
   hash: string;
 }
 
@@ -131,7 +135,7 @@ export interface BestGraph {
   accuracy: number;
   graded: number;
   ci: { low: number; high: number; confidence: number } | undefined;
-  /** Mean measured FLOPs and latency per query over every item it was evaluated on. */
+  /** Mean measured FLOPs and latency per query over the same items as `accuracy` (`basis`), as the CLI prints them. */
   meanFlops: number;
   meanLatencyMs: number;
   plan: ReportCandidate["plan"] | undefined;
@@ -149,7 +153,8 @@ export interface ReportModel {
   graphs: GraphStats[];
   iterations: IterationRow[];
   sampled: SampledPoint[];
-  curve: { points: CurvePoint[]; source: "result" | "log"; label: string };
+  /** `label` names the leader's estimate, `topLabel` its running maximum (the monotone line). */
+  curve: { points: CurvePoint[]; source: "result" | "log"; label: string; topLabel: string };
   best: BestGraph | undefined;
   /** Non-dominated graphs (graded on at least SOLID_ITEMS items), per chart, in ascending cost. */
   fronts: { flops: string[]; latency: string[] };
@@ -195,6 +200,9 @@ export function extractReport(run: RunDir): ReportModel {
   const iterationByNumber = new Map<number, IterationRow>();
   const sampled: SampledPoint[] = [];
   const logCurve: CurvePoint[] = [];
+  // The harness's own ranking after each iteration, as `status` and the progress line read it.
+  const harnessCurve: CurvePoint[] = [];
+  let lastLeader: HarnessLeader | undefined;
   const cost: CostSummary = {
     evals: { total: 0, probe: 0, pretest: 0, search: 0, selection: 0 },
     graphCalls: 0,
@@ -219,7 +227,7 @@ export function extractReport(run: RunDir): ReportModel {
   const closeCurvePoint = (row: IterationRow | undefined) => {
     if (!row || row.split !== "search" || row.graphs === 0) return;
     const lead = leaderOf([...graphs.values()].map((g) => ({ hash: g.hash, failed: g.failed, search: tally(g.search.values()) })));
-    if (lead) logCurve.push({ evals: row.evalsAfter, iteration: row.iteration, best: lead.accuracy, hash: lead.hash });
+    if (lead) logCurve.push({ evals: row.evalsAfter, iteration: row.iteration, best: lead.accuracy, top: NaN, hash: lead.hash });
   };
 
   for (const e of events) {
@@ -271,6 +279,12 @@ export function extractReport(run: RunDir): ReportModel {
         }
         break;
       }
+      case "iteration.finished":
+        if (e.best) {
+          harnessCurve.push({ evals: e.evals, iteration: e.iteration, best: e.best.value, top: NaN, hash: e.best.hash });
+          lastLeader = { hash: e.best.hash, accuracy: e.best.accuracy, items: e.best.items, iteration: e.iteration };
+        }
+        break;
       case "agent.call":
         cost.agent.calls++;
         if (e.error) cost.agent.failedCalls++;
@@ -320,10 +334,8 @@ export function extractReport(run: RunDir): ReportModel {
       depth: topo.depth,
     };
   });
-  const byHash = new Map(stats.map((g) => [g.hash, g]));
-
   const objective = result?.objective ?? run.config.objective;
-  const best = result ? bestFromResult(result, byHash) : bestFromLog(stats);
+  const best = result ? bestFromResult(result) : bestFromLog(stats, lastLeader);
   if (!result) notes.unshift(`the run is incomplete: ${RUN_FILES.result} is missing, so this report shows what the event log holds so far (no validation-based choice yet)`);
 
   return {
@@ -343,9 +355,7 @@ export function extractReport(run: RunDir): ReportModel {
     graphs: stats,
     iterations,
     sampled,
-    curve: result
-      ? { points: result.curve.map((c) => ({ evals: c.evals, iteration: c.iteration, best: c.best, hash: c.bestHash })), source: "result", label: objective.kind === "accuracy" ? "best so far (shrunk search accuracy)" : "best so far (shrunk search utility)" }
-      : { points: logCurve, source: "log", label: `best so far (search accuracy, graphs on ≥ ${SOLID_ITEMS} items)` },
+    curve: curveOf(result, objective.kind, harnessCurve.length > 0 ? harnessCurve : logCurve, harnessCurve.length > 0),
     best,
     fronts: { flops: front2d(stats, (g) => g.all.meanFlops).map((g) => g.hash), latency: front2d(stats, (g) => g.all.meanLatencyMs).map((g) => g.hash) },
     pareto: result?.pareto ?? [],
@@ -357,6 +367,17 @@ export function extractReport(run: RunDir): ReportModel {
   };
 }
 
+function curveOf(result: ResultFile | undefined, kind: Objective["kind"], logCurve: CurvePoint[], ranked: boolean): ReportModel["curve"] {
+  const what = kind === "accuracy" ? "accuracy" : "utility";
+  if (!result) {
+    // Logs from before the harness recorded its leaders: the leader by raw search accuracy.
+    const label = ranked ? `leader's estimate (shrunk search ${what})` : `leader's search accuracy (graphs on ≥ ${SOLID_ITEMS} items)`;
+    return { points: runningMax(logCurve), source: "log", label, topLabel: `best so far (highest leader ${ranked ? what : "accuracy"} yet)` };
+  }
+  const points = result.curve.map((c) => ({ evals: c.evals, iteration: c.iteration, best: c.best, top: NaN, hash: c.bestHash }));
+  return { points: runningMax(points), source: "result", label: `leader's estimate (shrunk search ${what})`, topLabel: `best so far (highest leader ${what} yet)` };
+}
+
 function safeTopology(graph: Graph): { width: number; depth: number } {
   try {
     return topology(graph);
@@ -365,40 +386,54 @@ function safeTopology(graph: Graph): { width: number; depth: number } {
   }
 }
 
-function bestFromResult(result: ResultFile, byHash: ReadonlyMap<string, GraphStats>): BestGraph {
+function bestFromResult(result: ResultFile): BestGraph {
   const b = result.best;
-  const s = byHash.get(b.hash);
-  const v = b.validation;
+  // The same figures the CLI prints: measured on the items the accuracy is measured on.
+  const f = chosenFigures(b);
   return {
     hash: b.hash,
     graph: b.graph,
-    basis: v ? "validation" : "search",
-    accuracy: v ? v.accuracy : b.search.accuracy,
-    graded: v ? v.items - v.errored : b.search.items - b.search.errored,
-    ci: v?.ci,
-    meanFlops: s?.all.meanFlops ?? (v ?? b.search).meanFlops,
-    meanLatencyMs: s?.all.meanLatencyMs ?? (v ?? b.search).meanLatencyMs,
+    basis: f.basis,
+    accuracy: f.accuracy,
+    graded: f.graded,
+    ci: f.ci,
+    meanFlops: f.meanFlops,
+    meanLatencyMs: f.meanLatencyMs,
     plan: b.plan,
     origin: b.origin,
     how: result.selectionRule,
   };
 }
 
-function bestFromLog(stats: readonly GraphStats[]): BestGraph | undefined {
-  const lead = leaderOf(stats);
-  const g = lead ? stats.find((s) => s.hash === lead.hash) : undefined;
+interface HarnessLeader {
+  hash: string;
+  accuracy: number;
+  items: number;
+  iteration: number;
+}
+
+/**
+ * The leader of an unfinished run: the harness's after its last finished iteration, with the figures
+ * it recorded then (what `tts-graph status` prints), else the best raw search accuracy.
+ */
+function bestFromLog(stats: readonly GraphStats[], ranked: HarnessLeader | undefined): BestGraph | undefined {
+  const fromHarness = ranked ? stats.find((s) => s.hash === ranked.hash) : undefined;
+  const lead = fromHarness ? undefined : leaderOf(stats);
+  const g = fromHarness ?? (lead ? stats.find((s) => s.hash === lead.hash) : undefined);
   if (!g) return undefined;
   return {
     hash: g.hash,
     graph: g.graph,
     basis: "search",
-    accuracy: g.search.accuracy,
-    graded: g.search.graded,
+    accuracy: fromHarness ? ranked!.accuracy : g.search.accuracy,
+    graded: fromHarness ? ranked!.items : g.search.graded,
     ci: undefined,
-    meanFlops: g.all.meanFlops,
-    meanLatencyMs: g.all.meanLatencyMs,
+    meanFlops: g.search.meanFlops,
+    meanLatencyMs: g.search.meanLatencyMs,
     plan: undefined,
     origin: g.origin,
-    how: `leader so far: highest search accuracy among graphs graded on at least ${SOLID_ITEMS} items (not validated)`,
+    how: fromHarness
+      ? `leader so far: first in the search's own ranking after iteration ${ranked!.iteration} (not validated)`
+      : `leader so far: highest search accuracy among graphs graded on at least ${SOLID_ITEMS} items (not validated)`,
   };
 }

@@ -9,7 +9,9 @@ import { BREAK_EVEN_DEFINITION, type BreakEven } from "./break-even.js";
 import { escapeXml as esc } from "./escape.js";
 import type { ReportModel } from "./extract.js";
 import { agentUnusable, SOLID_ITEMS } from "./extract.js";
-import { baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
+import { composition } from "./format.js";
+import { drawGraph } from "./graph-svg.js";
+import { KEPT_FEEDBACK, SHOWN_ROWS, baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
 
 export interface RenderedCharts {
   curve: string;
@@ -17,9 +19,9 @@ export interface RenderedCharts {
   latency: string;
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1d2330; background: #f4f6f9; }
@@ -52,13 +54,56 @@ pre { background: #f6f8fa; border: 1px solid #e3e8ef; border-radius: 6px; paddin
 .feedback .text { white-space: pre-wrap; }
 .status-repaid { color: #1b7837; }
 .status-not-repaid, .status-not-estimable { color: #b35806; }
+details.long > summary { cursor: pointer; color: #2b5c8a; margin: 8px 0; }
+.finalists { display: flex; flex-wrap: wrap; gap: 12px; }
+figure.finalist { margin: 0; border: 1px solid #e3e8ef; border-radius: 6px; padding: 6px; max-width: 100%; overflow-x: auto; }
+figure.finalist figcaption { color: #56607a; font-size: 12px; }
 footer { color: #8a93a6; font-size: 12px; margin-top: 24px; }
 `;
 
-function table(t: Table, cls = ""): string {
+/** A whole HTML document: the shell every page of the project shares. `head` and `body` are markup. */
+export function htmlPage(p: { title: string; csp: string; css: string; head?: string; body: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${p.csp}">
+<title>${esc(p.title)}</title>
+<style>${p.css}</style>
+${p.head ?? ""}</head>
+<body>
+${p.body}
+</body>
+</html>
+`;
+}
+
+export function table(t: Table, cls = ""): string {
   const head = t.headers.some((h) => h !== "") ? `<thead><tr>${t.headers.map((h, i) => `<th${t.numeric.includes(i) ? ' class="num"' : ""}>${esc(h)}</th>`).join("")}</tr></thead>` : "";
   const body = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${t.numeric.includes(i) ? ' class="num"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("\n");
   return `<div class="scroll"><table${cls ? ` class="${cls}"` : ""}>${head}<tbody>${body}</tbody></table></div>`;
+}
+
+function collapsedTable(t: Table, what: string): string {
+  if (t.rows.length <= 2 * SHOWN_ROWS) return table(t);
+  const head = { ...t, rows: [...t.rows.slice(0, SHOWN_ROWS / 2), ...t.rows.slice(-SHOWN_ROWS / 2)] };
+  return `${table(head)}<details class="long"><summary>${esc(`all ${t.rows.length} ${what}`)}</summary>${table(t)}</details>`;
+}
+
+function collapsedFeedback(blocks: readonly string[]): string {
+  const kept = blocks.slice(-KEPT_FEEDBACK);
+  const dropped = blocks.length - kept.length;
+  const note = dropped > 0 ? ` (the last ${kept.length}; ${dropped} earlier ones are in events.jsonl)` : "";
+  return `<h3>Feedback</h3><details class="long" id="feedback"><summary>${esc(`${blocks.length} feedback and fallback notes${note}`)}</summary>${kept.join("\n")}</details>`;
+}
+
+/** Each finalist drawn, so two of the same composition are told apart by their structure. */
+function finalistDrawings(model: ReportModel): string {
+  const figures = model.candidates.map(
+    (c) => `<figure class="finalist" data-graph="${esc(c.hash)}">${drawGraph(c.graph, `f${c.hash.slice(0, 8)}`).svg}<figcaption>${esc(`${c.hash}${c.hash === model.best?.hash ? " (chosen)" : ""}: ${composition(c.graph.nodes.map((n) => n.model))}`)}</figcaption></figure>`,
+  );
+  return `<details class="long" id="finalist-drawings"><summary>${esc(`the ${figures.length} finalists drawn`)}</summary><div class="finalists">${figures.join("")}</div></details>`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -84,7 +129,7 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
       "curve",
       "Search curve",
       `<figure class="chart" data-chart="curve">${charts.curve}<figcaption>${esc(
-        `Each dot is one graph's accuracy on one iteration's batch of items (dot size: batch items), placed at the search cost spent so far, coloured by phase. The line is the ${model.curve.label}${model.curve.source === "result" ? ", as the harness ranked graphs after each iteration" : ", computed from the log"}.`,
+        `Each dot is one graph's accuracy on one iteration's batch of items (dot size: batch items), placed at the search cost spent so far, coloured by phase. The solid line is the ${model.curve.topLabel}: it never falls. The dashed line is the ${model.curve.label}${model.curve.source === "result" ? ", as the harness ranked graphs after each iteration" : ", computed from the log"}; it can fall as the leader is graded on more items.`,
       )}</figcaption></figure>`,
     ),
   );
@@ -127,7 +172,7 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
   );
 
   const ct = candidateTable(model);
-  if (ct) parts.push(section("candidates", "Finalists", `${table(ct)}<p class="sub">${esc(model.selectionRule ?? "")}</p>`));
+  if (ct) parts.push(section("candidates", "Finalists", `${table(ct)}<p class="sub">${esc(model.selectionRule ?? "")}</p>${finalistDrawings(model)}`));
 
   parts.push(section("cost", "Search cost", `${table(costTable(model, be), "kv")}<p class="sub">${esc(model.costSource === "result" ? "From result.json." : "Summed from the event log (the run has not finished).")}</p>`));
 
@@ -135,26 +180,11 @@ export function buildHtml(model: ReportModel, be: BreakEven, charts: RenderedCha
     ...it.feedback.map((f) => `<div class="feedback" data-iteration="${it.iteration}"><div class="meta">${esc(`iteration ${it.iteration} (${it.phase}), ${f.agent} agent`)}</div><div class="text">${esc(f.text)}</div></div>`),
     ...it.fallbacks.map((why) => `<div class="feedback" data-iteration="${it.iteration}"><div class="meta">${esc(`iteration ${it.iteration}: fallback to the rule agent`)}</div><div class="text">${esc(why)}</div></div>`),
   ]);
-  parts.push(section("iterations", "Iterations and agent feedback", `${table(iterationTable(model))}${feedback.length > 0 ? `<h3>Feedback</h3>${feedback.join("\n")}` : `<p>${esc("The optimizer wrote no feedback events (only Agent-REINFORCE and the LLM-driven methods write them).")}</p>`}`));
+  parts.push(section("iterations", "Iterations and agent feedback", `${collapsedTable(iterationTable(model), "iterations")}${feedback.length > 0 ? collapsedFeedback(feedback) : `<p>${esc("The optimizer wrote no feedback events (only Agent-REINFORCE and the LLM-driven methods write them).")}</p>`}`));
 
   parts.push(section("config", "Configuration", `${table(runTable(model), "kv")}<pre>${esc(JSON.stringify(model.config, null, 2))}</pre>`));
   if (model.notes.length > 0) parts.push(section("notes", "Notes on the run directory", `<ul>${model.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`));
   parts.push(`<footer>${esc(`Generated by tts-graph ${VERSION} from ${model.dir}. Self-contained: no scripts, fonts or other files are loaded.`)}</footer>`);
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${parts.join("\n")}
-</main>
-</body>
-</html>
-`;
+  return htmlPage({ title, csp: CSP, css: CSS, body: `<main>\n${parts.join("\n")}\n</main>` });
 }

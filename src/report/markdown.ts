@@ -4,7 +4,7 @@ import { BREAK_EVEN_DEFINITION, type BreakEven } from "./break-even.js";
 import { escapeMdCell } from "./escape.js";
 import type { ReportModel } from "./extract.js";
 import { agentUnusable, SOLID_ITEMS } from "./extract.js";
-import { baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
+import { KEPT_FEEDBACK, baselineTable, bestTable, candidateTable, costTable, iterationTable, keyFacts, paretoTable, runTable, type Table } from "./tables.js";
 
 function table(t: Table): string {
   const headers = t.headers.every((h) => h === "") ? t.headers.map((_, i) => (i === 0 ? "field" : "value")) : t.headers;
@@ -45,10 +45,12 @@ export function buildMarkdown(model: ReportModel, be: BreakEven, htmlName: strin
 
   out.push("## Search cost", "", table(costTable(model, be)), "");
   out.push("## Iterations and agent feedback", "", table(iterationTable(model)), "");
-  for (const it of model.iterations) {
-    for (const f of it.feedback) out.push(`**Iteration ${it.iteration} (${it.phase}), ${f.agent} agent:**`, "", ...f.text.split("\n").map((l) => `> ${l}`), "");
-    for (const why of it.fallbacks) out.push(`**Iteration ${it.iteration}: fallback to the rule agent:** ${why}`, "");
-  }
+  const notes = model.iterations.flatMap((it) => [
+    ...it.feedback.map((f) => [`**Iteration ${it.iteration} (${it.phase}), ${f.agent} agent:**`, "", ...f.text.split("\n").map((l) => `> ${l}`), ""]),
+    ...it.fallbacks.map((why) => [`**Iteration ${it.iteration}: fallback to the rule agent:** ${why}`, ""]),
+  ]);
+  if (notes.length > KEPT_FEEDBACK) out.push(`(${notes.length - KEPT_FEEDBACK} earlier feedback notes are in events.jsonl; the last ${KEPT_FEEDBACK} follow.)`, "");
+  for (const n of notes.slice(-KEPT_FEEDBACK)) out.push(...n);
 
   out.push("## Configuration", "", table(runTable(model)), "", "```json", JSON.stringify(model.config, null, 2), "```", "");
   if (model.notes.length > 0) out.push("## Notes on the run directory", "", ...model.notes.map((n) => `- ${n}`), "");

@@ -64,6 +64,14 @@ const KnownEventSchema = z.discriminatedUnion("type", [
   z.looseObject({ ...base, type: z.literal("agent.feedback"), iteration: z.number().int(), agent: z.string(), text: z.string() }),
   z.looseObject({ ...base, type: z.literal("agent.rejected"), iteration: z.number().int(), purpose: z.string(), attempt: z.number(), excerpt: z.string() }),
   z.looseObject({ ...base, type: z.literal("agent.fallback"), iteration: z.number().int(), purpose: z.string(), reason: z.string() }),
+  z.looseObject({
+    ...base,
+    type: z.literal("iteration.finished"),
+    iteration: z.number().int(),
+    phase: PhaseSchema,
+    evals: z.number(),
+    best: z.looseObject({ hash: z.string(), value: num, accuracy: num, items: z.number() }).optional(),
+  }),
   z.looseObject({ ...base, type: z.literal("selection"), chosen: z.string(), rule: z.string() }),
   z.looseObject({ ...base, type: z.literal("run.finished"), best: z.string(), evals: z.number() }),
 ]);
@@ -71,8 +79,8 @@ export type RunEvent = z.output<typeof KnownEventSchema>;
 export type RunEventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(KnownEventSchema.options.map((o) => o.shape.type.value));
-/** Harness events a report has no use for: the optimizer's internal state, and each iteration's leader (the report derives its curve from the result or the evaluations). */
-const UNUSED_EVENT_TYPES: ReadonlySet<string> = new Set(["optimizer.updated", "iteration.finished"]);
+/** Harness events a report has no use for: the optimizer's internal state. */
+const UNUSED_EVENT_TYPES: ReadonlySet<string> = new Set(["optimizer.updated"]);
 
 const CandidateSchema = z.looseObject({
   hash: z.string(),

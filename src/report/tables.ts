@@ -3,8 +3,14 @@
  * Markdown renderings show the same numbers.
  */
 import type { BreakEven } from "./break-even.js";
-import type { ReportModel } from "./extract.js";
+import { wilson } from "../util/stats.js";
+import { SOLID_ITEMS, type ReportModel } from "./extract.js";
 import { composition, dollars, fixed, int, ms, pct, sci, withCi } from "./format.js";
+
+/** Rows shown before a long table folds the rest away; a long run keeps the page short. */
+export const SHOWN_ROWS = 12;
+/** Feedback notes kept in a report at all (the newest ones); the rest are counted, not printed. */
+export const KEPT_FEEDBACK = 60;
 
 export interface Table {
   headers: string[];
@@ -28,11 +34,12 @@ export function keyFacts(model: ReportModel, be: BreakEven): Fact[] {
       value: pct(b.accuracy),
       note: `${b.ci ? `${Math.round(b.ci.confidence * 100)}% CI [${pct(b.ci.low)}, ${pct(b.ci.high)}], ` : ""}${b.graded} graded items`,
     });
-    facts.push({ label: "FLOPs per query", value: sci(b.meanFlops), note: b.plan ? `${fixed(b.plan.units)} budget units a priori` : "measured mean" });
-    facts.push({ label: "latency per query", value: ms(b.meanLatencyMs), note: "critical path, measured mean" });
+    const on = `on the ${b.graded} ${b.basis} items`;
+    facts.push({ label: "FLOPs per query", value: sci(b.meanFlops), note: `measured mean ${on}${b.plan ? `; ${fixed(b.plan.units)} budget units a priori` : ""}` });
+    facts.push({ label: "latency per query", value: ms(b.meanLatencyMs), note: `critical path, measured mean ${on}` });
   }
   facts.push({ label: "search cost", value: `${int(model.cost.evals.total)} evals`, note: `${sci(be.searchFlops.total)} FLOPs` });
-  facts.push({ label: "break-even", value: be.status === "repaid" ? `${int(be.queries)} queries` : be.status === "not-repaid" ? "not repaid" : "not estimable", note: be.baseline ? `against ${be.baseline.nodes}x ${be.baseline.model}` : undefined });
+  if (be.status !== "not-applicable") facts.push({ label: "break-even", value: be.status === "repaid" ? `${int(be.queries)} queries` : be.status === "not-repaid" ? "not repaid" : "not estimable", note: be.baseline ? `against ${be.baseline.nodes}x ${be.baseline.model}` : undefined });
   facts.push({ label: "graphs evaluated", value: int(model.graphs.length), note: `${model.iterations.filter((i) => i.split === "search").length} iterations` });
   return facts;
 }
@@ -117,12 +124,23 @@ export function candidateTable(model: ReportModel): Table | undefined {
   };
 }
 
+/** The harness's Pareto set, without graphs graded on fewer than SOLID_ITEMS items, each with a Wilson interval. */
+export function solidPareto(model: ReportModel): (ReportModel["pareto"][number] & { ci: { low: number; high: number } })[] {
+  return model.pareto
+    .filter((p) => p.items >= SOLID_ITEMS && Number.isFinite(p.accuracy))
+    .map((p) => {
+      const w = wilson(Math.round(p.accuracy * p.items), p.items);
+      return { ...p, ci: { low: w.low, high: w.high } };
+    });
+}
+
 export function paretoTable(model: ReportModel): Table | undefined {
-  if (model.pareto.length === 0) return undefined;
+  const rows = solidPareto(model);
+  if (rows.length === 0) return undefined;
   return {
-    headers: ["graph", "composition", "accuracy", "items", "FLOPs per query", "latency per query"],
+    headers: ["graph", "composition", "accuracy [95% CI]", "items", "FLOPs per query", "latency per query"],
     numeric: [2, 3, 4, 5],
-    rows: model.pareto.map((p) => [p.hash, composition(p.graph.nodes.map((n) => n.model)), pct(p.accuracy), int(p.items), sci(p.meanFlops), ms(p.meanLatencyMs)]),
+    rows: rows.map((p) => [p.hash, composition(p.graph.nodes.map((n) => n.model)), withCi(p.accuracy, p.ci), int(p.items), sci(p.meanFlops), ms(p.meanLatencyMs)]),
   };
 }
 

@@ -41,6 +41,14 @@ describe("tts-graph graph", () => {
     expect(dot.stdout).toMatch(/digraph "fan-in"/);
   });
 
+  it("show --format dot prints only DOT on stdout, the levels on stderr", async () => {
+    const dot = await runCli(["graph", "show", "examples/graphs/fan-in.json", "--format", "dot"]);
+    expect(dot.code).toBe(0);
+    expect(dot.stdout.trim()).toMatch(/^digraph "fan-in" \{[\s\S]*\}$/);
+    expect(dot.stdout).not.toMatch(/level \d|width \d/);
+    expect(dot.stderr).toMatch(/level 1: fuse\nwidth 3, depth 2, hash /);
+  });
+
   it("validate accepts every example", async () => {
     for (const g of ["single", "fan-in", "chain", "paper-reference-b4"]) {
       const r = await runCli(["graph", "validate", `examples/graphs/${g}.json`, "--pool", "paper"]);

@@ -18,7 +18,7 @@ describe("tts-graph search and compare", () => {
     expect(r.stdout).toMatch(/flowchart LR/);
     expect(r.stdout).toMatch(/validated accuracy: [\d.]+% \(\d+\/75\), 95% CI \[[\d.]+%, [\d.]+%\]/);
     expect(r.stdout).toMatch(/FLOPs a priori/);
-    expect(r.stdout).toMatch(/latency per query: \d+ ms/);
+    expect(r.stdout).toMatch(/latency per query: [\d,]+ ms mean on the \d+ validation items/);
     expect(r.stdout).toMatch(/search cost: 800 graph-item evaluations/);
     expect(r.stderr).toMatch(/iteration 3: \d+\/800 evaluations/);
     const out = join(dir, "runs", "sim-math-sim-llama-agent-reinforce-b18-s0");

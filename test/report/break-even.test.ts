@@ -45,7 +45,9 @@ function expected(run: string): { status: string; queries?: number; baseline?: s
   }
   const best = rows.get(result.best.hash)!;
   const target = result.best.validation ? result.best.validation.accuracy : result.best.search.accuracy;
-  const fStar = best.flops / best.n;
+  if (best.models.size === 1) return { status: "not-applicable" };
+  // f* is measured on the items a* is: the validation items when the chosen graph was validated.
+  const fStar = (result.best.validation ?? result.best.search).meanFlops;
   const reaching = [...rows.values()]
     .filter((r) => r.hash !== best.hash && r.models.size === 1 && !failed.has(r.hash) && r.graded >= SOLID_ITEMS && r.correct / r.graded >= target)
     .sort((a, b) => a.flops / a.n - b.flops / b.n);

@@ -112,9 +112,14 @@ describe("report data from a run directory", () => {
     expect(model.curve.source).toBe("log");
     const evals = model.curve.points.map((p) => p.evals);
     expect([...evals].sort((a, b) => a - b)).toEqual(evals);
+    // The leader is the harness's after the last finished iteration, as `tts-graph status` says.
     const leader = model.best!;
     expect(leader.basis).toBe("search");
-    const solid = model.graphs.filter((g) => !g.failed && g.search.graded >= SOLID_ITEMS);
-    expect(leader.accuracy).toBe(Math.max(...solid.map((g) => g.search.accuracy)));
+    const finished = kept.map((l) => JSON.parse(l) as { type: string; best?: { hash: string; accuracy: number; items: number } }).filter((e) => e.type === "iteration.finished" && e.best);
+    const last = finished.at(-1)!.best!;
+    expect(leader.hash).toBe(last.hash);
+    expect(leader.accuracy).toBeCloseTo(last.accuracy, 12);
+    expect(leader.graded).toBe(last.items);
+    expect(model.curve.points.map((p) => p.hash)).toEqual(finished.map((e) => e.best!.hash));
   });
 });

@@ -30,9 +30,11 @@ describe("tts-graph report", () => {
     expect(externalRefs(html)).toEqual([]);
     expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none';/);
     for (const id of ["summary", "curve", "tradeoff", "best-graph", "break-even", "candidates", "cost", "iterations", "config"]) expect(html).toContain(`<section id="${id}">`);
-    expect((html.match(/<svg[\s>]/g) ?? []).length).toBe(4);
-    expect(html).not.toContain('id="incomplete"');
     const result = JSON.parse(readFileSync(join(run, "result.json"), "utf8"));
+    // Three charts, the best graph, and each finalist drawn.
+    expect((html.match(/<svg[\s>]/g) ?? []).length).toBe(4 + result.candidates.length);
+    for (const c of result.candidates) expect(html).toContain(`<figure class="finalist" data-graph="${c.hash}">`);
+    expect(html).not.toContain('id="incomplete"');
     expect(html).toContain(`data-graph="${result.best.hash}"`);
     for (const n of result.best.graph.nodes) expect(html).toContain(`data-node="${n.id}"`);
     expect(html).toContain(files.breakEven.summary.replace(/'/g, "&#39;").replace(/>/g, "&gt;").replace(/</g, "&lt;"));

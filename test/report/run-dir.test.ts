@@ -15,8 +15,8 @@ describe("reading a run directory", () => {
   let root: string;
   let run: string;
   let lines: string[];
-  /** Events the report reads: all but the optimizer's internal state and the iteration leaders. */
-  const unused = (type: unknown) => type === "optimizer.updated" || type === "iteration.finished";
+  /** Events the report reads: all but the optimizer's internal state. */
+  const unused = (type: unknown) => type === "optimizer.updated";
   const used = (ls: string[]) => ls.filter((l) => !unused((JSON.parse(l) as { type: string }).type)).length;
   beforeAll(async () => {
     root = tempDir("tts-graph-report-");

@@ -48,9 +48,10 @@ describe("progress", () => {
     let t = 0;
     play(io, () => (t += 1000));
     const lines = io.err.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^iteration 0: 4\/10 evaluations, best 100\.0% on 2 items \(aaaa1111\), 4\.00e\+12 FLOPs, \$0\.0040, cache 25\.0% hits, ETA \d+s$/);
+    expect(lines[0]).toMatch(/^iteration 0: 4\/10 evaluations, best so far 100\.0% on 2 items \(aaaa1111\), 4\.00e\+12 FLOPs, \$0\.0040, cache 25\.0% hits, ETA \d+s$/);
     expect(lines[1]).toBe("agent fallback (iteration 1): the reply was not JSON");
-    expect(lines[2]).toMatch(/^iteration 1: 6\/10 evaluations, best 75\.0% on 4 items \(aaaa1111\)/);
+    // The best so far never falls; the leader's estimate, graded on more items, is shown beside it.
+    expect(lines[2]).toMatch(/^iteration 1: 6\/10 evaluations, best so far 100\.0% \(aaaa1111\), leader now 75\.0% on 4 items \(aaaa1111\)/);
     expect(lines[3]).toMatch(/^selection on validation items: 7\/10 evaluations/);
     expect(lines[3]).not.toMatch(/ETA/);
     expect(lines).toHaveLength(4);

@@ -75,6 +75,8 @@ describe("tts-graph sim", () => {
 
   it("insights prints the tables and the verdicts", async () => {
     const r = await runCli(["sim", "insights", "--task", "sim:humaneval", "--items", "400"]);
+    expect(r.stderr).toContain("insights: sim:humaneval (1/1), 400 items per point...");
+    expect(r.stdout).not.toContain("items per point...");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Insight 1, equal-budget model combinations/);
     expect(r.stdout).toMatch(/7xllama-1b/);

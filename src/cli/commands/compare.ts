@@ -11,12 +11,15 @@ import { executorEvaluator } from "../../search/evaluator.js";
 import { optimizers, resolveOptimizer } from "../../search/plugins.js";
 import { emit, table, type Io } from "../output.js";
 import { checkPoolForTask, configFrom, probeSearch, resolveParts, withPlugins, type SearchFlags } from "../shared/search-config.js";
+import { CurveRecorder, writeCompareReport } from "../../report/compare.js";
 
 export interface CompareOpts extends SearchFlags {
   optimizers: string;
   seeds: number;
   /** Ground-truth items per graph on simulated tasks. */
   truthItems?: number;
+  /** Write an HTML comparison here. */
+  report?: string;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : "n/a");
@@ -51,6 +54,7 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
     }
   }
   const parts = resolveParts(base, opts.cache);
+  const curves = opts.report !== undefined ? new CurveRecorder() : undefined;
   try {
     await probeSearch(base, parts, opts, io);
     const testEvaluator = parts.task.truth
@@ -63,8 +67,10 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       parts,
       truthItems: opts.truthItems,
       testEvaluator,
+      sinkFor: curves ? (optimizer, seed) => curves.sinkFor(optimizer, seed) : undefined,
       onRun: (run, done, total) => io.stderr(`[${done}/${total}] ${run.optimizer} seed ${run.seed}: ${pct(run.accuracy)}% (validated ${run.validation !== undefined ? pct(run.validation) + "%" : "n/a"}, ${run.evals} evaluations)\n`),
     });
+    if (curves && opts.report) io.stderr(`comparison report: ${await writeCompareReport(opts.report, result, curves, base, parts, opts.truthItems)}\n`);
     emit(io, opts.json, result, () => text(result));
   } finally {
     parts.cache?.close();

@@ -75,15 +75,12 @@ export function showCommand(file: string, opts: CommonOpts & { format: "mermaid"
   const { graph, warnings } = readGraph(file, opts.pool);
   const topo = topology(graph);
   const rendering = opts.format === "dot" ? toDot(graph) : toMermaid(graph);
-  emit(io, opts.json, { file, hash: graphHash(graph), mermaid: toMermaid(graph), dot: toDot(graph), levels: topo.levels, width: topo.width, depth: topo.depth, inDegree: topo.inDegree, warnings }, () =>
-    [
-      rendering,
-      "",
-      ...topo.levels.map((l, i) => `level ${i}: ${l.join(", ")}`),
-      `width ${topo.width}, depth ${topo.depth}, hash ${graphHash(graph)}`,
-      warningLines(warnings),
-    ]
-      .filter((x) => x !== "")
-      .join("\n"),
-  );
+  const facts = [...topo.levels.map((l, i) => `level ${i}: ${l.join(", ")}`), `width ${topo.width}, depth ${topo.depth}, hash ${graphHash(graph)}`, warningLines(warnings)].filter((x) => x !== "").join("\n");
+  // DOT is piped into `dot`, so stdout carries it alone; the facts go to stderr.
+  if (!opts.json && opts.format === "dot") {
+    io.stdout(`${rendering}\n`);
+    io.stderr(`${facts}\n`);
+    return;
+  }
+  emit(io, opts.json, { file, hash: graphHash(graph), mermaid: toMermaid(graph), dot: toDot(graph), levels: topo.levels, width: topo.width, depth: topo.depth, inDegree: topo.inDegree, warnings }, () => `${rendering}\n\n${facts}`);
 }

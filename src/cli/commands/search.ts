@@ -21,6 +21,8 @@ import { buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { writeReport } from "../../report/index.js";
 import { agentUnusable } from "../../report/extract.js";
 import { emit, type Io } from "../output.js";
+import { chosenFigures } from "../../report/figures.js";
+import { ms, sci } from "../../report/format.js";
 import { ProgressLine } from "../progress.js";
 import { checkPoolForTask, configFrom, defaultOutDir, probeSearch, resolveParts, withAbsoluteFiles, withPlugins, type SearchFlags } from "../shared/search-config.js";
 
@@ -37,6 +39,7 @@ const pct = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? 
 function summary(result: SearchResult, out: string, truth: { accuracy: number; stderr: number } | undefined, report: { html: string; markdown: string } | undefined, agent: string): string {
   const b = result.best;
   const v = b.validation;
+  const f = chosenFigures(b);
   const c = result.cost;
   const lines = [
     `best graph (${b.hash}), found by ${result.optimizer} on ${result.task} with pool ${result.pool}, budget ${result.budget.limit} ${result.budget.unit}:`,
@@ -47,8 +50,8 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
       ? `validated accuracy: ${pct(v.accuracy)} (${v.correct}/${v.items - v.errored}), ${Math.round(v.ci.confidence * 100)}% CI [${pct(v.ci.low)}, ${pct(v.ci.high)}]`
       : `accuracy on search items: ${pct(b.search.accuracy)} (no validation items could be scored)`,
     `search-item accuracy: ${pct(b.search.accuracy)} over ${b.search.items} items`,
-    `cost per query: ${b.plan.flops.toExponential(3)} FLOPs a priori (${b.plan.units.toFixed(2)} units), ${(v ?? b.search).meanFlops.toExponential(3)} measured`,
-    `latency per query: ${(v ?? b.search).meanLatencyMs.toFixed(0)} ms mean (critical path)`,
+    `cost per query: ${sci(b.plan.flops)} FLOPs a priori (${b.plan.units.toFixed(2)} units), ${sci(f.meanFlops)} measured on the ${f.graded} ${f.basis} items`,
+    `latency per query: ${ms(f.meanLatencyMs)} mean on the ${f.graded} ${f.basis} items (critical path)`,
     `search cost: ${c.evals.total} graph-item evaluations (probe ${c.evals.probe}, pretest ${c.evals.pretest}, search ${c.evals.search}, selection ${c.evals.selection}), ${c.graphCalls} model calls (${c.graphRetries} retried attempts), ${c.erroredItems} errored items, ${c.graphFlops.toExponential(3)} FLOPs`,
     `agent: ${c.agent.calls} LLM calls (${c.agent.promptTokens} prompt + ${c.agent.completionTokens} completion tokens), ${c.agent.rejected} updates rejected by validation, ${c.agent.fallbacks} fallbacks to the rule agent`,
     `chosen: ${result.selectionRule}`,

@@ -93,7 +93,11 @@ function insightsText(t: TaskInsights): string {
 
 export function insightsCommand(opts: InsightsOpts, io: Io): void {
   const specs = opts.task ? opts.task.split(",").map((s) => s.trim()).filter(Boolean) : BUILTIN_SIM_PROFILES.map((n) => `sim:${n}`);
-  const tasks = specs.map((s) => taskInsights(simTaskFor(s, opts.seed).world, { items: opts.items }));
+  const tasks = specs.map((s, i) => {
+    // Each task takes seconds to tens of seconds: say which one is running.
+    io.stderr(`insights: ${s} (${i + 1}/${specs.length}), ${opts.items} items per point...\n`);
+    return taskInsights(simTaskFor(s, opts.seed).world, { items: opts.items });
+  });
   const summary = summariseInsights(tasks);
   const yes = (b: boolean | null) => (b === null ? "needs two tasks" : b ? "holds" : "does NOT hold");
   emit(io, opts.json, { tasks, summary }, () =>
