@@ -1,16 +1,33 @@
-/** `tts-graph sim truth|insights`: ground truth of a graph in a simulated world, and the paper's insights there. */
+/** `tts-graph sim truth|oracle|insights`: ground truth of a graph in a simulated world, the best-known graph of a cell, and the paper's insights there. */
 import { UserError } from "../../errors.js";
-import { graphHash, loadGraphFile } from "../../graph/index.js";
+import { graphHash, loadGraphFile, toMermaid } from "../../graph/index.js";
 import type { FlopsSpec } from "../../cost/flops.js";
+import type { LoadedPool } from "../../models/pool.js";
 import { resolvePool, resolveTask } from "../../resolve.js";
-import { BUILTIN_SIM_PROFILES, isSimTask, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { buildSpace } from "../../search/setup.js";
+import { BUILTIN_SIM_PROFILES, isSimTask, oracle, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
 import { emit, table, type Io } from "../output.js";
+import { configFrom } from "./search.js";
 
 export interface TruthOpts {
   task: string;
   pool?: string;
   items: number;
   seed?: number;
+  json?: boolean;
+}
+
+export interface OracleOpts {
+  task: string;
+  pool?: string;
+  budget: number;
+  budgetUnit?: "units" | "flops" | "usd" | "ms";
+  outputModel?: string;
+  /** commander: `--no-fuser` gives false. */
+  fuser?: boolean;
+  seed?: number;
+  evals?: number;
+  items?: number;
   json?: boolean;
 }
 
@@ -32,6 +49,14 @@ function simTaskFor(spec: string, seed: number | undefined): SimTask {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** How a pool's model ids map onto a world's simulated models, and their FLOPs specs. */
+function poolMaps(loaded: LoadedPool): { modelMap: Map<string, string>; specs: Map<string, FlopsSpec> } {
+  return {
+    modelMap: new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id])),
+    specs: new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }])),
+  };
+}
+
 export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
   const task = simTaskFor(opts.task, opts.seed);
   let graph;
@@ -42,8 +67,7 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
     const loaded = resolvePool(opts.pool);
     pool = loaded.source;
     graph = loadGraphFile(file, { models: loaded.pool.models.map((m) => m.id) });
-    modelMap = new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id]));
-    specs = new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }]));
+    ({ modelMap, specs } = poolMaps(loaded));
   } else {
     graph = loadGraphFile(file, { models: task.world.models.map((m) => m.id) });
   }
@@ -60,6 +84,38 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
         ["mean latency", `${t.meanLatencyMs.toFixed(0)} ms (critical path, simulated)`],
         ["node calls", `${t.calls} simulated`],
       ]),
+    ].join("\n"),
+  );
+}
+
+/**
+ * The best-known graph of a cell by ground truth, among the graphs `search` can return with the same
+ * task, pool, budget and space options.
+ */
+export function oracleCommand(opts: OracleOpts, io: Io): void {
+  simTaskFor(opts.task, undefined);
+  const config = configFrom({ task: opts.task, pool: opts.pool, budget: opts.budget, budgetUnit: opts.budgetUnit, outputModel: opts.outputModel, fuser: opts.fuser });
+  const task = simTaskFor(config.task, undefined);
+  const loaded = resolvePool(config.pool);
+  const space = buildSpace(config, task, loaded);
+  const o = oracle(task.world, space, { seed: opts.seed, evals: opts.evals, items: opts.items, ...poolMaps(loaded), unitFlops: task.tokens.unitFlops });
+  const t = o.truth;
+  const value = { task: task.id, pool: loaded.source, budget: space.budget, ...o };
+  emit(io, opts.json, value, () =>
+    [
+      `best-known graph of ${task.id} with ${loaded.source}, budget ${space.budget.limit} ${space.budget.unit} (${o.hash}; ${o.nodes} nodes, depth ${o.depth}, width ${o.width}; found by ${o.family}):`,
+      "",
+      toMermaid(o.graph),
+      "",
+      keyValues([
+        ["accuracy", `${pct(t.accuracy)} ± ${(100 * t.stderr).toFixed(2)} points (standard error) on ${t.items} population items (as sim truth)`],
+        ["cost", `${t.meanFlops.toExponential(3)} FLOPs = ${t.meanUnits.toFixed(2)} budget units measured; ${o.planUnits.toFixed(2)} a priori (the search's budget check)`],
+        ["latency", `${t.meanLatencyMs.toFixed(0)} ms mean (critical path, simulated)`],
+        ["graphs scored", `${o.scored.total} (${o.scored.enumerated} enumerated, ${o.scored.evolved} by evolution) on ${o.settings.screenItems} items; best ${o.scored.rescored} on ${o.settings.rescoreItems}; ${o.scored.finalists} finalists on ${t.items}`],
+        ["runner-up", o.finalists[1] ? `${pct(o.finalists[1].accuracy)} (${o.finalists[1].family}, ${o.finalists[1].nodes} nodes, depth ${o.finalists[1].depth})` : "none"],
+      ]),
+      "",
+      JSON.stringify(o.graph),
     ].join("\n"),
   );
 }

@@ -1,0 +1,44 @@
+// The oracle of a cell (`tts-graph sim oracle`: the best-known graph by ground truth within the
+// search's own space and budget check), computed once and kept in bench/results/oracle/, so a
+// benchmark never recomputes it. A result is found again by a key of everything it depends on: the
+// profile's content (not its file name), the pool, the budget, the oracle's settings and the
+// package version.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildSpace, oracle, parseSearchConfig, VERSION } from "../../dist/index.js";
+import { resolvePool, resolveTask } from "../../dist/resolve.js";
+import { repoRoot } from "./record.mjs";
+import { taskLabel } from "./perturb.mjs";
+
+export const ORACLE_DIR = join(repoRoot, "bench", "results", "oracle");
+
+/** Settings every cached oracle uses unless told otherwise. */
+export const ORACLE_DEFAULTS = { seed: 0, evals: 2000, items: 20000 };
+
+function poolMaps(loaded) {
+  return {
+    modelMap: new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id])),
+    specs: new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }])),
+  };
+}
+
+/** The oracle of (task, pool, budget), from the cache when it holds it. */
+export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "units", settings = {} }) {
+  const s = { ...ORACLE_DEFAULTS, ...settings };
+  const t = resolveTask(task, {});
+  const profile = JSON.stringify(t.world.profile);
+  const key = createHash("sha256").update(JSON.stringify([VERSION, profile, pool, budget, budgetUnit, s])).digest("hex").slice(0, 12);
+  const file = join(ORACLE_DIR, `${taskLabel(task).replace(/^sim:/, "")}-${pool.replace(/[^A-Za-z0-9]+/g, "_")}-b${budget}-${key}.json`);
+  if (existsSync(file)) return { ...JSON.parse(readFileSync(file, "utf8")), cached: true };
+  const loaded = resolvePool(pool);
+  const config = parseSearchConfig({ task, pool, budget, budgetUnit });
+  const space = buildSpace(config, t, loaded);
+  const t0 = performance.now();
+  const o = oracle(t.world, space, { ...s, ...poolMaps(loaded), unitFlops: t.tokens.unitFlops });
+  const out = { task: taskLabel(task), pool, budget, budgetUnit, key, seconds: (performance.now() - t0) / 1000, ...o };
+  mkdirSync(ORACLE_DIR, { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(out, null, 1));
+  renameSync(`${file}.tmp`, file);
+  return { ...out, cached: false };
+}
