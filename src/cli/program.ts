@@ -158,6 +158,12 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON document on stdout")
     .action(async (opts) => (await import("./commands/sim.js")).oracleCommand(opts, io));
   sim
+    .command("world")
+    .description("print a generated simulated world (a profile: one to three model families and a task), for --task sim:FILE.json")
+    .requiredOption("--seed <n>", "seed of the world", intArg("--seed"))
+    .addOption(new Option("--style <style>", "task style (default: drawn from the seed)").choices(["math", "choice", "code"]))
+    .action(async (opts) => (await import("./commands/sim.js")).worldCommand(opts, io));
+  sim
     .command("insights")
     .description("the paper's three insights measured in the simulator: equal-budget combinations, width and depth curves, best depth per width")
     .option("--task <tasks>", "simulated task(s), comma-separated (default sim:math,sim:mmlu,sim:humaneval)")

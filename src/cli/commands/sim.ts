@@ -5,7 +5,7 @@ import type { FlopsSpec } from "../../cost/flops.js";
 import type { LoadedPool } from "../../models/pool.js";
 import { resolvePool, resolveTask } from "../../resolve.js";
 import { buildSpace } from "../../search/setup.js";
-import { BUILTIN_SIM_PROFILES, isSimTask, oracle, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { BUILTIN_SIM_PROFILES, generateWorld, isSimTask, oracle, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
 import { emit, table, type Io } from "../output.js";
 import { configFrom } from "./search.js";
 
@@ -118,6 +118,11 @@ export function oracleCommand(opts: OracleOpts, io: Io): void {
       JSON.stringify(o.graph),
     ].join("\n"),
   );
+}
+
+/** A generated world's profile, as JSON on stdout. */
+export function worldCommand(opts: { seed: number; style?: "math" | "choice" | "code" }, io: Io): void {
+  io.stdout(JSON.stringify(generateWorld(opts.seed, opts.style), null, 2) + "\n");
 }
 
 /** A two-column table of labels and values, both left-aligned. */
