@@ -14,7 +14,9 @@ import { taskLabel } from "./perturb.mjs";
 export const ORACLE_DIR = join(repoRoot, "bench", "results", "oracle");
 
 /** Settings every cached oracle uses unless told otherwise. */
-export const ORACLE_DEFAULTS = { seed: 0, evals: 2000, items: 20000 };
+export const ORACLE_DEFAULTS = { seed: 0, evals: 4000, items: 20000 };
+/** Raised whenever the oracle's method changes, so cached answers of an older method are not reused. */
+const ORACLE_REVISION = 2;
 
 function poolMaps(loaded) {
   return {
@@ -28,7 +30,7 @@ export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "unit
   const s = { ...ORACLE_DEFAULTS, ...settings };
   const t = resolveTask(task, {});
   const profile = JSON.stringify(t.world.profile);
-  const key = createHash("sha256").update(JSON.stringify([VERSION, profile, pool, budget, budgetUnit, s])).digest("hex").slice(0, 12);
+  const key = createHash("sha256").update(JSON.stringify([VERSION, ORACLE_REVISION, profile, pool, budget, budgetUnit, s])).digest("hex").slice(0, 12);
   const file = join(ORACLE_DIR, `${taskLabel(task).replace(/^sim:/, "")}-${pool.replace(/[^A-Za-z0-9]+/g, "_")}-b${budget}-${key}.json`);
   if (existsSync(file)) return { ...JSON.parse(readFileSync(file, "utf8")), cached: true };
   const loaded = resolvePool(pool);

@@ -153,7 +153,7 @@ export function buildProgram(io: Io): Command {
     .option("--output-model <model>", "fix the output node's model, as search --output-model")
     .option("--no-fuser", "no fuser role, as search --no-fuser")
     .option("--seed <n>", "seed of the evolution stage", intArg("--seed"), 0)
-    .option("--evals <n>", "new graphs the evolution stage may score", intArg("--evals"), 2000)
+    .option("--evals <n>", "new graphs the evolution stage may score", intArg("--evals"), 4000)
     .option("--items <n>", "items the finalists are measured on", intArg("--items"), 20000)
     .option("--json", "print one JSON document on stdout")
     .action(async (opts) => (await import("./commands/sim.js")).oracleCommand(opts, io));

@@ -22,3 +22,4 @@ export { singleAccuracy, multisetAccuracy, layeredAccuracy, equalBudgetCombinati
 export { taskInsights, summariseInsights, type TaskInsights, type InsightSummary, type InsightOptions, type Curve, type GridResult, type CombinationResult } from "./insights.js";
 export { oracle, enumerateSpace, type OracleOptions, type OracleResult, type OracleCandidate } from "./oracle.js";
 export { generateWorld, WORLD_STYLES, type WorldStyle } from "./generate.js";
+export { outputCapWarnings } from "./cap.js";

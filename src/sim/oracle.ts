@@ -31,11 +31,11 @@ import type { SimWorld } from "./world.js";
 export interface OracleOptions {
   /** Seed of the evolution stage (default 0). */
   seed?: number | undefined;
-  /** New graphs the evolution stage may score (default 2,000; 0 skips it). */
+  /** New graphs the evolution stage may score (default 4,000; 0 skips it). */
   evals?: number | undefined;
   /** Items of the final measurement (default 20,000, as `sim truth`). */
   items?: number | undefined;
-  /** Items every graph is screened on (default 500). */
+  /** Items every graph is screened on (default 400); the evolution's population is measured on four times as many. */
   screenItems?: number | undefined;
   /** Graphs re-scored on `rescoreItems` (default 64). */
   rescore?: number | undefined;
@@ -107,9 +107,13 @@ function shapeGenome(space: SearchSpace, s: Shape): Genome | null {
   return g;
 }
 
-/** Scores graphs once each, on the screening items. */
+/**
+ * Scores graphs once each on the screening items, and extends the estimate of promising ones on
+ * further items of the same stream (racing), so the evolution's population is not filled with
+ * graphs that were merely lucky on a few hundred items.
+ */
 class Scorer {
-  readonly seen = new Map<string, OracleCandidate>();
+  readonly seen = new Map<string, OracleCandidate & { correct: number; n: number }>();
   enumerated = 0;
   evolved = 0;
   constructor(
@@ -123,14 +127,14 @@ class Scorer {
     return simTruth(this.world, graph, { ...this.truthOptions, items, offset });
   }
 
-  /** Score a genome if it is new and fits; the candidate, or undefined (also when already seen: see `known`). */
+  /** Score a genome if it is new and fits: the candidate when new, and whether it fits. */
   offer(genome: Genome, family: string): { candidate?: OracleCandidate; fits: boolean } {
     const graph = this.space.toGraph(genome);
     const hash = graphHash(graph);
-    const known = this.seen.get(hash);
-    if (known) return { fits: true };
+    if (this.seen.has(hash)) return { fits: true };
     if (!this.space.check(graph).ok) return { fits: false };
-    const c: OracleCandidate = { graph, hash, family, screen: this.truth(graph, this.screenItems, SCREEN_OFFSET).accuracy };
+    const t = this.truth(graph, this.screenItems, SCREEN_OFFSET);
+    const c = { graph, hash, family, screen: t.accuracy, correct: t.correct, n: t.items };
     this.seen.set(hash, c);
     if (family === "evolution") this.evolved++;
     else this.enumerated++;
@@ -140,6 +144,16 @@ class Scorer {
   offerShape(s: Shape, family: string): boolean {
     const g = shapeGenome(this.space, s);
     return g ? this.offer(g, family).fits : false;
+  }
+
+  /** Extend a candidate's screening estimate to `items` items of the screening stream. */
+  extend(c: OracleCandidate, items: number): void {
+    const e = this.seen.get(c.hash)!;
+    if (e.n >= items) return;
+    const t = this.truth(e.graph, items - e.n, SCREEN_OFFSET + e.n);
+    e.correct += t.correct;
+    e.n = items;
+    e.screen = e.correct / e.n;
   }
 
   best(n: number, key: (c: OracleCandidate) => number = (c) => c.screen): OracleCandidate[] {
@@ -301,10 +315,16 @@ function mutate(sp: SearchSpace, parent: Genome, rng: Rng): Genome {
   return g;
 }
 
-/** Evolution from the best graphs so far: a tournament picks a parent, one to three edits make a child. */
-function evolve(sc: Scorer, evals: number, rng: Rng): void {
+/**
+ * Evolution from the best graphs so far: a tournament picks a parent, one to three edits make a
+ * child. A child that beats the population's worst on the screening items is measured on
+ * `raceItems` before it may replace it, as the population was.
+ */
+function evolve(sc: Scorer, evals: number, raceItems: number, rng: Rng): void {
   const sp = sc.space;
-  const pop = sc.best(16).map((c) => ({ c, genome: sp.normalise(fromGraphOrThrow(sp, c.graph)) }));
+  const seeds = sc.best(48);
+  for (const c of seeds) sc.extend(c, raceItems);
+  const pop = sc.best(POPULATION).map((c) => ({ c, genome: sp.normalise(fromGraphOrThrow(sp, c.graph)) }));
   if (pop.length === 0) return;
   let tries = 0;
   const start = sc.evolved;
@@ -319,10 +339,15 @@ function evolve(sc: Scorer, evals: number, rng: Rng): void {
     if (!candidate) continue;
     let worst = 0;
     for (let i = 1; i < pop.length; i++) if (pop[i]!.c.screen < pop[worst]!.c.screen) worst = i;
-    if (pop.length < 16) pop.push({ c: candidate, genome: sp.normalise(child) });
-    else if (candidate.screen > pop[worst]!.c.screen) pop[worst] = { c: candidate, genome: sp.normalise(child) };
+    if (pop.length >= POPULATION && candidate.screen <= pop[worst]!.c.screen) continue;
+    sc.extend(candidate, raceItems);
+    const entry = { c: candidate, genome: sp.normalise(child) };
+    if (pop.length < POPULATION) pop.push(entry);
+    else if (candidate.screen > pop[worst]!.c.screen) pop[worst] = entry;
   }
 }
+
+const POPULATION = 16;
 
 function fromGraphOrThrow(sp: SearchSpace, graph: Graph): Genome {
   const m = sp.fromGraph(graph);
@@ -338,9 +363,9 @@ function positiveInt(name: string, v: number, min = 1): number {
 /** The best-known graph of a simulated cell; deterministic for its options. */
 export function oracle(world: SimWorld, space: SearchSpace, options: OracleOptions = {}): OracleResult {
   const seed = options.seed ?? 0;
-  const evals = positiveInt("evals", options.evals ?? 2000, 0);
+  const evals = positiveInt("evals", options.evals ?? 4000, 0);
   const items = positiveInt("items", options.items ?? DEFAULT_TRUTH_ITEMS);
-  const screenItems = positiveInt("screen-items", options.screenItems ?? 500);
+  const screenItems = positiveInt("screen-items", options.screenItems ?? 400);
   const rescoreItems = positiveInt("rescore-items", options.rescoreItems ?? 3000);
   const truthOptions: TruthOptions = { modelMap: options.modelMap, specs: options.specs, unitFlops: options.unitFlops, maxTokens: options.maxTokens };
   const sc = new Scorer(world, space, truthOptions, screenItems);
@@ -348,7 +373,7 @@ export function oracle(world: SimWorld, space: SearchSpace, options: OracleOptio
   enumerateLayers(sc);
   enumerateTrees(sc);
   enumerateChains(sc);
-  if (evals > 0) evolve(sc, evals, new Rng(seed, "oracle"));
+  if (evals > 0) evolve(sc, evals, Math.max(screenItems, 4 * screenItems), new Rng(seed, "oracle"));
   const rescored = sc.best(options.rescore ?? 64);
   for (const c of rescored) c.rescored = sc.truth(c.graph, rescoreItems, RESCORE_OFFSET).accuracy;
   const finalists = [...rescored].sort((a, b) => b.rescored! - a.rescored! || (a.hash < b.hash ? -1 : 1)).slice(0, options.finalists ?? 8);

@@ -25,6 +25,8 @@ import { buildSearch, type ResolvedParts } from "../../search/setup.js";
 import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
 import { ProgressLine } from "../progress.js";
+import { DEFAULT_SAMPLING } from "../../exec/context.js";
+import { isSimTask, outputCapWarnings, simModelId } from "../../sim/index.js";
 import { withAbsolutePaths, openCache, poolFor } from "./eval.js";
 
 /** Flags shared by `search` and `compare`. */
@@ -253,9 +255,18 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
   }
 }
 
+/** Warnings about the run's setup: a simulated task whose answers exceed the executor's token cap. */
+function setupWarnings(parts: ResolvedParts): string[] {
+  if (!isSimTask(parts.task)) return [];
+  const models = parts.pool.pool.models.filter((m) => m.endpoint.kind === "sim").map(simModelId);
+  return outputCapWarnings(parts.task.world, DEFAULT_SAMPLING.maxTokens, models);
+}
+
 /** Run the search into the run folder, resumable at every instant; then write the result. */
 async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: boolean; journal?: JournalRead }): Promise<void> {
   const { out, config, setup, parts } = p;
+  const warnings = setupWarnings(parts);
+  for (const w of warnings) io.stderr(`warning: ${w}\n`);
   const stats = newRunStats();
   const memo: ReplayMemo | undefined = from.journal ? replayMemo(from.journal.events) : undefined;
   const progress = new ProgressLine(io, { total: config.evals, stats, cache: parts.cache?.lookups });
@@ -270,9 +281,9 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
     parts.cache?.close();
     process.exit(code);
   });
-  let result: SearchResult;
+  let result: SearchResult & { warnings: string[] };
   try {
-    result = await runSearch(setup, { sink: recorder, memo, stats });
+    result = { ...(await runSearch(setup, { sink: recorder, memo, stats })), warnings };
   } catch (err) {
     progress.clearLive();
     if (from.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {

@@ -5,7 +5,7 @@ import type { FlopsSpec } from "../../cost/flops.js";
 import type { LoadedPool } from "../../models/pool.js";
 import { resolvePool, resolveTask } from "../../resolve.js";
 import { buildSpace } from "../../search/setup.js";
-import { BUILTIN_SIM_PROFILES, generateWorld, isSimTask, oracle, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { BUILTIN_SIM_PROFILES, DEFAULT_MAX_TOKENS, generateWorld, isSimTask, oracle, outputCapWarnings, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
 import { emit, table, type Io } from "../output.js";
 import { configFrom } from "./search.js";
 
@@ -72,6 +72,9 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
     graph = loadGraphFile(file, { models: task.world.models.map((m) => m.id) });
   }
   const t = task.truth(graph, { items: opts.items, modelMap, specs });
+  if (t.truncatedCalls > 0) {
+    io.stderr(`warning: ${t.truncatedCalls} of ${t.calls} calls wrote more than ${t.maxTokens} tokens and were cut there, losing their answer (as in the search, whose calls stop at ${t.maxTokens} tokens)\n`);
+  }
   const value = { graph: file, hash: graphHash(graph), task: task.id, pool, seed: opts.seed ?? 0, ...t };
   emit(io, opts.json, value, () =>
     [
@@ -98,7 +101,9 @@ export function oracleCommand(opts: OracleOpts, io: Io): void {
   const task = simTaskFor(config.task, undefined);
   const loaded = resolvePool(config.pool);
   const space = buildSpace(config, task, loaded);
-  const o = oracle(task.world, space, { seed: opts.seed, evals: opts.evals, items: opts.items, ...poolMaps(loaded), unitFlops: task.tokens.unitFlops });
+  const maps = poolMaps(loaded);
+  for (const w of outputCapWarnings(task.world, DEFAULT_MAX_TOKENS, [...new Set(maps.modelMap.values())])) io.stderr(`warning: ${w}\n`);
+  const o = oracle(task.world, space, { seed: opts.seed, evals: opts.evals, items: opts.items, ...maps, unitFlops: task.tokens.unitFlops });
   const t = o.truth;
   const value = { task: task.id, pool: loaded.source, budget: space.budget, ...o };
   emit(io, opts.json, value, () =>
