@@ -16,7 +16,7 @@ export const ORACLE_DIR = join(repoRoot, "bench", "results", "oracle");
 /** Settings every cached oracle uses unless told otherwise. */
 export const ORACLE_DEFAULTS = { seed: 0, evals: 4000, items: 20000 };
 /** Raised whenever the oracle's method changes, so cached answers of an older method are not reused. */
-const ORACLE_REVISION = 2;
+const ORACLE_REVISION = 3;
 
 function poolMaps(loaded) {
   return {
@@ -26,12 +26,12 @@ function poolMaps(loaded) {
 }
 
 /** The oracle of (task, pool, budget), from the cache when it holds it. */
-export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "units", settings = {} }) {
+export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "units", settings = {}, dir = ORACLE_DIR }) {
   const s = { ...ORACLE_DEFAULTS, ...settings };
   const t = resolveTask(task, {});
   const profile = JSON.stringify(t.world.profile);
   const key = createHash("sha256").update(JSON.stringify([VERSION, ORACLE_REVISION, profile, pool, budget, budgetUnit, s])).digest("hex").slice(0, 12);
-  const file = join(ORACLE_DIR, `${taskLabel(task).replace(/^sim:/, "")}-${pool.replace(/[^A-Za-z0-9]+/g, "_")}-b${budget}-${key}.json`);
+  const file = join(dir, `${taskLabel(task).replace(/^sim:/, "")}-${pool.replace(/[^A-Za-z0-9]+/g, "_")}-b${budget}-${key}.json`);
   if (existsSync(file)) return { ...JSON.parse(readFileSync(file, "utf8")), cached: true };
   const loaded = resolvePool(pool);
   const config = parseSearchConfig({ task, pool, budget, budgetUnit });
@@ -39,7 +39,7 @@ export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "unit
   const t0 = performance.now();
   const o = oracle(t.world, space, { ...s, ...poolMaps(loaded), unitFlops: t.tokens.unitFlops });
   const out = { task: taskLabel(task), pool, budget, budgetUnit, key, seconds: (performance.now() - t0) / 1000, ...o };
-  mkdirSync(ORACLE_DIR, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   writeFileSync(`${file}.tmp`, JSON.stringify(out, null, 1));
   renameSync(`${file}.tmp`, file);
   return { ...out, cached: false };

@@ -373,8 +373,12 @@ export function oracle(world: SimWorld, space: SearchSpace, options: OracleOptio
   enumerateLayers(sc);
   enumerateTrees(sc);
   enumerateChains(sc);
-  if (evals > 0) evolve(sc, evals, Math.max(screenItems, 4 * screenItems), new Rng(seed, "oracle"));
-  const rescored = sc.best(options.rescore ?? 64);
+  const raceItems = 4 * screenItems;
+  if (evals > 0) evolve(sc, evals, raceItems, new Rng(seed, "oracle"));
+  // Graphs only screened are ranked beside raced ones on equal terms before the second stage.
+  const rescore = options.rescore ?? 64;
+  for (const c of sc.best(2 * rescore)) sc.extend(c, raceItems);
+  const rescored = sc.best(rescore);
   for (const c of rescored) c.rescored = sc.truth(c.graph, rescoreItems, RESCORE_OFFSET).accuracy;
   const finalists = [...rescored].sort((a, b) => b.rescored! - a.rescored! || (a.hash < b.hash ? -1 : 1)).slice(0, options.finalists ?? 8);
   for (const c of finalists) c.truth = sc.truth(c.graph, items, 0);
