@@ -3,7 +3,11 @@
  * measures its answer on the items `sim truth` uses, and on a tiny space finds what exhaustive
  * enumeration of the whole space finds.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 import { resolvePool, resolveTask } from "../../src/resolve.js";
 import { buildSpace } from "../../src/search/setup.js";
 import { parseSearchConfig } from "../../src/search/config.js";
@@ -57,5 +61,34 @@ describe("sim oracle", () => {
     // With its default stages (screening, then the best few measured in full) it is as good within noise.
     const d = oracle(task.world, space, { items, evals: 100, screenItems: 300, rescoreItems: 1000 });
     expect(d.truth.accuracy).toBeGreaterThan(top - 2 * d.truth.stderr);
+  });
+
+  it("sim oracle prints a graph that sim truth scores the same, and bad arguments exit 2", async () => {
+    const r = await runCli(["sim", "oracle", "--task", "sim:humaneval", "--budget", "6", "--evals", "30", "--items", "1500", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const o = JSON.parse(r.stdout);
+    expect(o).toMatchObject({ task: "sim:humaneval", pool: "sim:llama", budget: { limit: 6, unit: "units" } });
+    expect(o.planUnits).toBeLessThanOrEqual(6);
+    const file = join(tempDir("tts-graph-oracle-"), "oracle.json");
+    writeFileSync(file, JSON.stringify(o.graph));
+    const t = await runCli(["sim", "truth", file, "--task", "sim:humaneval", "--pool", "sim:llama", "--items", "1500", "--json"]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout).accuracy).toBe(o.truth.accuracy);
+    const text = await runCli(["sim", "oracle", "--task", "sim:humaneval", "--budget", "6", "--evals", "30", "--items", "1500"]);
+    expect(text.stdout).toMatch(/^accuracy +\d+\.\d% ± \d\.\d\d points \(standard error\) on 1500 population items/m);
+    expect(text.stdout).toMatch(/^graphs scored +\d+ \(\d+ enumerated, \d+ by evolution\)/m);
+    for (const [args, message] of [
+      [["--task", "sim:math", "--budget", "0.2"], /below the cost of a single call/],
+      [["--task", "gsm8k", "--budget", "10"], /not a simulated task/],
+      [["--task", "sim:nope", "--budget", "10"], /unknown simulated task/],
+      [["--task", "sim:math", "--budget", "10", "--evals", "x"], /--evals expects a whole number/],
+      [["--task", "sim:math", "--budget", "10", "--output-model", "nope"], /output model "nope" is not in the pool/],
+      [["--task", "sim:math"], /required option '--budget/],
+    ] as [string[], RegExp][]) {
+      const b = await runCli(["sim", "oracle", ...args]);
+      expect(b.code, args.join(" ")).toBe(2);
+      expect(b.stderr).toMatch(message);
+      expect(b.stdout).toBe("");
+    }
   });
 });
