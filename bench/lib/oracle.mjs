@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSpace, oracle, parseSearchConfig, VERSION } from "../../dist/index.js";
+import { buildSpace, oracle, parseSearchConfig, poolSimMaps, VERSION } from "../../dist/index.js";
 import { resolvePool, resolveTask } from "../../dist/resolve.js";
 import { repoRoot } from "./record.mjs";
 import { taskLabel } from "./perturb.mjs";
@@ -17,13 +17,6 @@ export const ORACLE_DIR = join(repoRoot, "bench", "results", "oracle");
 export const ORACLE_DEFAULTS = { seed: 0, evals: 4000, items: 20000 };
 /** Raised whenever the oracle's method changes, so cached answers of an older method are not reused. */
 const ORACLE_REVISION = 3;
-
-function poolMaps(loaded) {
-  return {
-    modelMap: new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id])),
-    specs: new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }])),
-  };
-}
 
 /** The oracle of (task, pool, budget), from the cache when it holds it. */
 export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "units", settings = {}, dir = ORACLE_DIR }) {
@@ -37,7 +30,7 @@ export function oracleFor({ task, pool = "sim:llama", budget, budgetUnit = "unit
   const config = parseSearchConfig({ task, pool, budget, budgetUnit });
   const space = buildSpace(config, t, loaded);
   const t0 = performance.now();
-  const o = oracle(t.world, space, { ...s, ...poolMaps(loaded), unitFlops: t.tokens.unitFlops });
+  const o = oracle(t.world, space, { ...s, ...poolSimMaps(loaded), unitFlops: t.tokens.unitFlops });
   const out = { task: taskLabel(task), pool, budget, budgetUnit, key, seconds: (performance.now() - t0) / 1000, ...o };
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${file}.tmp`, JSON.stringify(out, null, 1));

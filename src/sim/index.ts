@@ -16,7 +16,7 @@ export { SimWorld, createSimWorld, type SimItem, type SimModel } from "./world.j
 export { simProvider, simRoutingProvider, simModelId } from "./provider.js";
 export { createSimTask, isSimTask, type SimTask } from "./task.js";
 export { simTruth, compileGraph, runCompiled, RunScratch, DEFAULT_TRUTH_ITEMS, DEFAULT_MAX_TOKENS, type SimTruth, type TruthOptions, type CompiledGraph, type ItemRun } from "./truth.js";
-export { simPool, profilePool, SIM_POOLS, type SimPoolName } from "./pools.js";
+export { simPool, profilePool, poolSimMaps, SIM_POOLS, type SimPoolName } from "./pools.js";
 export { randomGraph, layeredGraph, paperRoles, PAPER_EDGE_PROBABILITY } from "./graphs.js";
 export { singleAccuracy, multisetAccuracy, layeredAccuracy, equalBudgetCombinations, type Estimate, type Combination } from "./experiments.js";
 export { taskInsights, summariseInsights, type TaskInsights, type InsightSummary, type InsightOptions, type Curve, type GridResult, type CombinationResult } from "./insights.js";

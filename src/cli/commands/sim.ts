@@ -2,10 +2,9 @@
 import { UserError } from "../../errors.js";
 import { graphHash, loadGraphFile, toMermaid } from "../../graph/index.js";
 import type { FlopsSpec } from "../../cost/flops.js";
-import type { LoadedPool } from "../../models/pool.js";
 import { resolvePool, resolveTask } from "../../resolve.js";
 import { buildSpace } from "../../search/setup.js";
-import { BUILTIN_SIM_PROFILES, DEFAULT_MAX_TOKENS, generateWorld, isSimTask, oracle, outputCapWarnings, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { BUILTIN_SIM_PROFILES, DEFAULT_MAX_TOKENS, generateWorld, isSimTask, oracle, outputCapWarnings, poolSimMaps, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
 import { emit, table, type Io } from "../output.js";
 import { configFrom } from "./search.js";
 
@@ -49,14 +48,6 @@ function simTaskFor(spec: string, seed: number | undefined): SimTask {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-/** How a pool's model ids map onto a world's simulated models, and their FLOPs specs. */
-function poolMaps(loaded: LoadedPool): { modelMap: Map<string, string>; specs: Map<string, FlopsSpec> } {
-  return {
-    modelMap: new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id])),
-    specs: new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }])),
-  };
-}
-
 export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
   const task = simTaskFor(opts.task, opts.seed);
   let graph;
@@ -67,7 +58,7 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
     const loaded = resolvePool(opts.pool);
     pool = loaded.source;
     graph = loadGraphFile(file, { models: loaded.pool.models.map((m) => m.id) });
-    ({ modelMap, specs } = poolMaps(loaded));
+    ({ modelMap, specs } = poolSimMaps(loaded));
   } else {
     graph = loadGraphFile(file, { models: task.world.models.map((m) => m.id) });
   }
@@ -101,7 +92,7 @@ export function oracleCommand(opts: OracleOpts, io: Io): void {
   const task = simTaskFor(config.task, undefined);
   const loaded = resolvePool(config.pool);
   const space = buildSpace(config, task, loaded);
-  const maps = poolMaps(loaded);
+  const maps = poolSimMaps(loaded);
   for (const w of outputCapWarnings(task.world, DEFAULT_MAX_TOKENS, [...new Set(maps.modelMap.values())])) io.stderr(`warning: ${w}\n`);
   const o = oracle(task.world, space, { seed: opts.seed, evals: opts.evals, items: opts.items, ...maps, unitFlops: task.tokens.unitFlops });
   const t = o.truth;
