@@ -82,6 +82,13 @@ export interface OracleResult {
   settings: { seed: number; evals: number; items: number; screenItems: number; rescoreItems: number };
 }
 
+/**
+ * Most graphs one enumerated family adds. The built-in cells stay below it (their largest family,
+ * the fan-ins at budget 80, has about 1,500); a world with many cheap models at a large budget would
+ * otherwise spend minutes on multisets of its smallest models, which the evolution reaches anyway.
+ */
+const FAMILY_LIMIT = 2500;
+
 // Blocks of population items (offsets from the population base): the final measurement uses the
 // first block, as `sim truth` does; screening and re-scoring use blocks of their own.
 const SCREEN_OFFSET = 5_000_000;
@@ -141,9 +148,17 @@ class Scorer {
     return { candidate: c, fits: true };
   }
 
+  /** Graphs each enumerated family may add; past it the family stops (see {@link FAMILY_LIMIT}). */
+  private readonly perFamily = new Map<string, number>();
+
   offerShape(s: Shape, family: string): boolean {
+    const n = this.perFamily.get(family) ?? 0;
+    if (n >= FAMILY_LIMIT) return false;
     const g = shapeGenome(this.space, s);
-    return g ? this.offer(g, family).fits : false;
+    if (!g) return false;
+    const r = this.offer(g, family);
+    if (r.candidate) this.perFamily.set(family, n + 1);
+    return r.fits;
   }
 
   /** Extend a candidate's screening estimate to `items` items of the screening stream. */
