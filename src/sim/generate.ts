@@ -34,17 +34,16 @@ const LADDER: readonly [number, number, number][] = [
 
 const FAMILY_NAMES = ["llama", "gemma", "qwen", "mistral", "phi", "olmo", "granite", "falcon"];
 
-/** A profile drawn from `seed` (and `style`, else drawn too); validated like any profile file. */
-export function generateWorld(seed: number, style?: WorldStyle): SimProfile {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed must be a whole number, got ${seed}`, { code: "invalid_seed", source: "--seed" });
-  if (style !== undefined && !WORLD_STYLES.includes(style)) throw new UserError(`--style must be one of ${WORLD_STYLES.join(", ")}, got "${String(style)}"`, { code: "invalid_style", source: "--style" });
-  const rng = new Rng(seed, "sim-world-generator");
+/** Uniform, log-uniform and rounding helpers over one stream. */
+function draws(rng: Rng) {
   const u = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
-  const logU = (lo: number, hi: number) => Math.exp(u(Math.log(lo), Math.log(hi)));
-  const round = (x: number, d = 4) => Number(x.toFixed(d));
-  const s: WorldStyle = style ?? rng.pick(WORLD_STYLES);
+  return { rng, u, logU: (lo: number, hi: number) => Math.exp(u(Math.log(lo), Math.log(hi))), round: (x: number, d = 4) => Number(x.toFixed(d)) };
+}
+type Draws = ReturnType<typeof draws>;
+
+function drawTask({ rng, u, round }: Draws, s: WorldStyle): SimProfile["task"] {
   const choices = s === "choice" ? rng.pick([4, 4, 5]) : undefined;
-  const task: SimProfile["task"] = {
+  return {
     style: s,
     ...(choices !== undefined ? { choices } : {}),
     items: { search: 300, validation: 300, test: 5000 },
@@ -63,14 +62,20 @@ export function generateWorld(seed: number, style?: WorldStyle): SimProfile {
       outputSpread: round(u(0.15, 0.3)),
     },
   };
+}
+
+function drawBehaviour({ u, logU, round }: Draws, s: WorldStyle): SimProfile["behaviour"] {
   const assistantElaboration = round(u(0.2, 0.6));
-  const behaviour: SimProfile["behaviour"] = {
+  return {
     follow: { assistant: round(u(0.6, 1)), fuser: round(u(0.7, 1)) },
     overload: { verification: round(u(0.3, 1.2)), corruption: round(logU(0.05, 1.2)), copy: round(u(0.5, 0.9)) },
     consistency: round(s === "choice" ? u(0.6, 1) : s === "code" ? u(0.4, 0.9) : u(0, 0.3)),
     elaboration: { assistant: assistantElaboration, fuser: round(Math.min(assistantElaboration, u(0, 0.2))) },
   };
-  // Task-wide rates, then each family's offsets from them.
+}
+
+/** The families and their models: task-wide rates, then each family's offsets from them. */
+function drawModels({ rng, u, logU, round }: Draws): { families: string[]; models: SimProfile["models"] } {
   const abilitySlope = u(0.4, 0.8);
   const refBase = u(0.5, 3.5);
   const refSlope = u(0, 0.5);
@@ -107,6 +112,18 @@ export function generateWorld(seed: number, style?: WorldStyle): SimProfile {
       });
     }
   }
+  return { families, models };
+}
+
+/** A profile drawn from `seed` (and `style`, else drawn too); validated like any profile file. */
+export function generateWorld(seed: number, style?: WorldStyle): SimProfile {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed must be a whole number, got ${seed}`, { code: "invalid_seed", source: "--seed" });
+  if (style !== undefined && !WORLD_STYLES.includes(style)) throw new UserError(`--style must be one of ${WORLD_STYLES.join(", ")}, got "${String(style)}"`, { code: "invalid_style", source: "--style" });
+  const d = draws(new Rng(seed, "sim-world-generator"));
+  const s: WorldStyle = style ?? d.rng.pick(WORLD_STYLES);
+  const task = drawTask(d, s);
+  const behaviour = drawBehaviour(d, s);
+  const { families, models } = drawModels(d);
   const profile = {
     version: SIM_PROFILE_VERSION,
     name: `world_${seed}_${s}`,
