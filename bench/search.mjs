@@ -51,7 +51,7 @@ async function main() {
     anytime: get("anytime", "200,400,800,1600,3200").split(",").map(Number),
     anytimeEvals: Number(get("anytime-evals", get("evals", quick ? "400" : "800"))),
     // The oracle (`tts-graph sim oracle`) of every cell; --quick uses a cheap one, since it only checks for crashes.
-    oracle: quick ? { ...ORACLE_DEFAULTS, evals: 150, items: 4000 } : ORACLE_DEFAULTS,
+    oracle: quick ? { ...ORACLE_DEFAULTS, evals: 100, items: 2000 } : ORACLE_DEFAULTS,
     // The command as run, for the record (where results go is not part of it).
     args: process.argv.slice(2).filter((a, i, all) => !["--write", "--no-write", "--json", "--out"].includes(a) && all[i - 1] !== "--out"),
   };
