@@ -24,6 +24,7 @@ export {
 export { executorEvaluator, outcomeOf } from "./evaluator.js";
 export { SearchConfigSchema, SpaceConfigSchema, SelectionConfigSchema, parseSearchConfig, loadSearchConfig, searchConfigJsonSchema, type SearchConfig, type SearchConfigInput } from "./config.js";
 export { buildSearch, buildSpace, agentModel, providerAgentCaller, type ResolvedParts } from "./setup.js";
+export { oracle, enumerateSpace, type OracleOptions, type OracleResult, type OracleCandidate } from "./oracle.js";
 export { runCompare, type CompareOptions, type CompareRun, type CompareRow, type CompareResult } from "./compare.js";
 export { OPTIMIZERS, OPTIMIZER_NAMES, optimizerInfo, type OptimizerName, type OptimizerInfo } from "./optimizers/index.js";
 export { BaseOptimizer, sampleFeasible, mutate } from "./optimizers/common.js";

@@ -20,6 +20,5 @@ export { simPool, profilePool, poolSimMaps, SIM_POOLS, type SimPoolName } from "
 export { randomGraph, layeredGraph, paperRoles, PAPER_EDGE_PROBABILITY } from "./graphs.js";
 export { singleAccuracy, multisetAccuracy, layeredAccuracy, equalBudgetCombinations, type Estimate, type Combination } from "./experiments.js";
 export { taskInsights, summariseInsights, type TaskInsights, type InsightSummary, type InsightOptions, type Curve, type GridResult, type CombinationResult } from "./insights.js";
-export { oracle, enumerateSpace, type OracleOptions, type OracleResult, type OracleCandidate } from "./oracle.js";
 export { generateWorld, WORLD_STYLES, type WorldStyle } from "./generate.js";
 export { outputCapWarnings } from "./cap.js";

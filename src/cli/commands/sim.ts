@@ -4,9 +4,10 @@ import { graphHash, loadGraphFile, toMermaid } from "../../graph/index.js";
 import type { FlopsSpec } from "../../cost/flops.js";
 import { resolvePool, resolveTask } from "../../resolve.js";
 import { buildSpace } from "../../search/setup.js";
-import { BUILTIN_SIM_PROFILES, DEFAULT_MAX_TOKENS, generateWorld, isSimTask, oracle, outputCapWarnings, poolSimMaps, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { oracle } from "../../search/oracle.js";
+import { parseSearchConfig } from "../../search/config.js";
+import { BUILTIN_SIM_PROFILES, DEFAULT_MAX_TOKENS, generateWorld, isSimTask, outputCapWarnings, poolSimMaps, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
 import { emit, table, type Io } from "../output.js";
-import { configFrom } from "./search.js";
 
 export interface TruthOpts {
   task: string;
@@ -88,7 +89,10 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
  */
 export function oracleCommand(opts: OracleOpts, io: Io): void {
   simTaskFor(opts.task, undefined);
-  const config = configFrom({ task: opts.task, pool: opts.pool, budget: opts.budget, budgetUnit: opts.budgetUnit, outputModel: opts.outputModel, fuser: opts.fuser });
+  const spaceOptions: Record<string, unknown> = {};
+  if (opts.outputModel !== undefined) spaceOptions.outputModel = opts.outputModel;
+  if (opts.fuser === false) spaceOptions.fuser = false;
+  const config = parseSearchConfig({ task: opts.task, pool: opts.pool, budget: opts.budget, budgetUnit: opts.budgetUnit, space: spaceOptions }, "command line");
   const task = simTaskFor(config.task, undefined);
   const loaded = resolvePool(config.pool);
   const space = buildSpace(config, task, loaded);

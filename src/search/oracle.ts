@@ -21,12 +21,11 @@ import type { FlopsSpec } from "../cost/flops.js";
 import { graphHash } from "../graph/canonical.js";
 import type { Graph, Role } from "../graph/schema.js";
 import { topology } from "../graph/topology.js";
-import { deeperNeighbours } from "../search/moves.js";
-import type { Genome, SearchSpace } from "../search/space.js";
 import { UserError } from "../errors.js";
+import { DEFAULT_TRUTH_ITEMS, simTruth, type SimTruth, type SimWorld, type TruthOptions } from "../sim/index.js";
 import { Rng } from "../util/rng.js";
-import { DEFAULT_TRUTH_ITEMS, simTruth, type SimTruth, type TruthOptions } from "./truth.js";
-import type { SimWorld } from "./world.js";
+import { deeperNeighbours } from "./moves.js";
+import type { Genome, SearchSpace } from "./space.js";
 
 export interface OracleOptions {
   /** Seed of the evolution stage (default 0). */

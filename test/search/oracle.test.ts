@@ -11,7 +11,8 @@ import { tempDir } from "../helpers/tmp.js";
 import { resolvePool, resolveTask } from "../../src/resolve.js";
 import { buildSpace } from "../../src/search/setup.js";
 import { parseSearchConfig } from "../../src/search/config.js";
-import { enumerateSpace, oracle, simTruth, type SimTask } from "../../src/sim/index.js";
+import { enumerateSpace, oracle } from "../../src/search/oracle.js";
+import { simTruth, type SimTask } from "../../src/sim/index.js";
 
 const task = resolveTask("sim:math") as SimTask;
 const pool = resolvePool("sim:llama");
