@@ -17,7 +17,6 @@
  * The answer's accuracy is measured on the same population items as `sim truth` (a disjoint block
  * from the screening ones), so it matches `sim truth` of the graph exactly.
  */
-import type { FlopsSpec } from "../cost/flops.js";
 import { graphHash } from "../graph/canonical.js";
 import type { Graph, Role } from "../graph/schema.js";
 import { topology } from "../graph/topology.js";
@@ -27,7 +26,8 @@ import { Rng } from "../util/rng.js";
 import { deeperNeighbours } from "./moves.js";
 import type { Genome, SearchSpace } from "./space.js";
 
-export interface OracleOptions {
+/** How the truth maps the pool onto the world, the budget unit and the token cap are the truth's own options. */
+export interface OracleOptions extends Pick<TruthOptions, "modelMap" | "specs" | "unitFlops" | "maxTokens"> {
   /** Seed of the evolution stage (default 0). */
   seed?: number | undefined;
   /** New graphs the evolution stage may score (default 4,000; 0 skips it). */
@@ -42,11 +42,6 @@ export interface OracleOptions {
   rescoreItems?: number | undefined;
   /** Graphs measured on the full item count (default 8). */
   finalists?: number | undefined;
-  modelMap?: ReadonlyMap<string, string> | undefined;
-  specs?: ReadonlyMap<string, FlopsSpec> | undefined;
-  unitFlops?: number | undefined;
-  /** Most tokens per call (the search's cap). */
-  maxTokens?: number | undefined;
 }
 
 /** One graph the oracle scored. */
