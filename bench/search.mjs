@@ -16,6 +16,12 @@
 //   tasks the methods were never developed on, shown as sim:math_p1, ...; --perturb-only runs just those,
 //   into a section of BENCHMARKS.md and result files of their own.
 //   and writes them to their own section of BENCHMARKS.md and bench/results/search-perturbed.*.
+//   --worlds N (default 20, 0 in --quick) adds the generated worlds of the first N seeds of WORLD_SEEDS
+//   (bench/lib/perturb.mjs; fixed after the methods were), each with all its models as its pool, accuracy
+//   objective, reported as an aggregate. --anytime 200,400,... are the evaluations at which the leader's
+//   true accuracy is reported; --anytime-evals N (default --evals) runs every method N evaluations long
+//   for those columns when N exceeds --evals. Every cell's oracle (`tts-graph sim oracle`) is computed
+//   once and kept in OUT/oracle/ (bench/results/oracle/ for a full run).
 // Exits non-zero only when a run crashed, never because of a time or a ranking.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
