@@ -21,7 +21,8 @@
 //   objective, reported as an aggregate. --anytime 200,400,... are the evaluations at which the leader's
 //   true accuracy is reported; --anytime-evals N (default --evals) runs every method N evaluations long
 //   for those columns when N exceeds --evals. Every cell's oracle (`tts-graph sim oracle`) is computed
-//   once and kept in OUT/oracle/ (bench/results/oracle/ for a full run).
+//   once and kept in OUT/oracle/ (bench/results/oracle/ for a full run); --oracle-evals N sets its
+//   evolution stage (default 4,000, the CLI's).
 // Exits non-zero only when a run crashed, never because of a time or a ranking.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -57,7 +58,7 @@ async function main() {
     anytime: get("anytime", "200,400,800,1600,3200").split(",").map(Number),
     anytimeEvals: Number(get("anytime-evals", get("evals", quick ? "400" : "800"))),
     // The oracle (`tts-graph sim oracle`) of every cell; --quick uses a cheap one, since it only checks for crashes.
-    oracle: quick ? { ...ORACLE_DEFAULTS, evals: 100, items: 2000 } : ORACLE_DEFAULTS,
+    oracle: quick ? { ...ORACLE_DEFAULTS, evals: 100, items: 2000 } : { ...ORACLE_DEFAULTS, evals: Number(get("oracle-evals", String(ORACLE_DEFAULTS.evals))) },
     // The command as run, for the record (where results go is not part of it).
     args: process.argv.slice(2).filter((a, i, all) => !["--write", "--no-write", "--json", "--out"].includes(a) && all[i - 1] !== "--out"),
   };
