@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, request } from "node:http";
-import { cliContext, poolFor } from "../dist/cli/commands/eval.js";
+import { cliContext, poolFor } from "../dist/cli/exec-setup.js";
 import { prepareGraph, runGraph } from "../dist/exec/run.js";
 import { loadGraphFile } from "../dist/graph/io.js";
 import { resolveTask } from "../dist/resolve.js";

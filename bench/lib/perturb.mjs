@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { builtinSimProfile, Rng } from "tts-graph/sim";
+import { builtinSimProfile, generateWorld, Rng } from "tts-graph/sim";
 
 /** Copy `k` (1, 2, ...) of built-in profile `name`, named `NAME_pK`. */
 export function perturbedProfile(name, k) {
@@ -45,3 +45,24 @@ export function writePerturbed(tasks, n) {
 
 /** The name a task is shown by: `sim:math_p1` for a perturbed profile's file. */
 export const taskLabel = (spec) => (spec.includes("/") ? `sim:${basename(spec, ".json")}` : spec);
+
+/**
+ * Seeds of the generated worlds of the benchmark, fixed after the search methods were: no method was
+ * developed or tuned on these worlds.
+ */
+export const WORLD_SEEDS = Array.from({ length: 40 }, (_, i) => 5001 + i);
+
+/**
+ * Write the generated worlds of the first `n` seeds of {@link WORLD_SEEDS} to a new temporary folder.
+ * Each is a task and, with all its models, its own pool (`sim:FILE`).
+ */
+export function writeWorlds(n) {
+  const dir = mkdtempSync(join(tmpdir(), "tts-graph-worlds-"));
+  const specs = WORLD_SEEDS.slice(0, n).map((seed) => {
+    const p = generateWorld(seed);
+    const file = join(dir, `${p.name}.json`);
+    writeFileSync(file, JSON.stringify(p));
+    return `sim:${file}`;
+  });
+  return { dir, specs };
+}

@@ -38,13 +38,20 @@ export function utility(objective, t) {
 }
 
 const partsCache = new Map();
-function partsFor(task) {
-  let p = partsCache.get(task);
+/**
+ * Task, pool and providers of a job. `seed` is the world's seed: seed s of a method searches items
+ * drawn by seed s (and validates on them), so the spread over seeds includes the draw of items. A
+ * world's seed changes its random draws, never its numbers, so every seed's world has the same
+ * ground truth, measured on world 0's population items.
+ */
+function partsFor(task, pool = "sim:llama", seed = 0) {
+  const key = `${task}|${pool}|${seed}`;
+  let p = partsCache.get(key);
   if (!p) {
-    const t = resolveTask(task, {});
-    const pool = resolvePool("sim:llama");
-    p = { task: t, pool, providers: resolveProviders(pool, { task: t }) };
-    partsCache.set(task, p);
+    const t = resolveTask(task, { seed });
+    const loaded = resolvePool(pool);
+    p = { task: t, pool: loaded, providers: resolveProviders(loaded, { task: t }) };
+    partsCache.set(key, p);
   }
   return p;
 }
@@ -70,6 +77,7 @@ export function configFor(job) {
   if (!v) throw new Error(`unknown method ${job.variant}`);
   return parseSearchConfig({
     task: job.task,
+    pool: job.pool ?? "sim:llama",
     budget: job.budget,
     evals: job.evals,
     seed: job.seed,
@@ -115,7 +123,7 @@ export async function runJob(job) {
     return { ...job, identical: key(a) === key(b), executorSeconds: a.seconds, fastSeconds: b.seconds };
   }
   const t0 = performance.now();
-  const parts = partsFor(job.task);
+  const parts = partsFor(job.task, job.pool, job.seed);
   const setup = buildSearch(configFor(job), parts);
   if (job.evaluator === "fast") setup.evaluator = fastEvaluator(parts.task);
   const graphs = new Map();
@@ -206,8 +214,8 @@ const label = (g) => {
  *   by ground truth.
  */
 export function baselines(job) {
-  const parts = partsFor(job.task);
-  const config = parseSearchConfig({ task: job.task, budget: job.budget });
+  const parts = partsFor(job.task, job.pool);
+  const config = parseSearchConfig({ task: job.task, pool: job.pool ?? "sim:llama", budget: job.budget });
   const space = buildSpace(config, parts.task, parts.pool);
   const models = [...parts.pool.pool.models].sort((a, b) => a.params - b.params).map((m) => m.id);
   const fits = (g) => space.check(g).ok;

@@ -155,6 +155,26 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON document on stdout")
     .action(async (file: string, opts) => (await import("./commands/sim.js")).truthCommand(file, opts, io));
   sim
+    .command("oracle")
+    .description("the best-known graph of a simulated task, pool and budget by ground truth, within the search's own space and budget check")
+    .requiredOption("--task <task>", "simulated task: sim:math, sim:mmlu, sim:humaneval or sim:PROFILE.json")
+    .option("--pool <pool>", "pool file or built-in pool (default sim:llama, as search)")
+    .requiredOption("--budget <n>", "per-query budget", numberArg("--budget"))
+    .addOption(new Option("--budget-unit <unit>", "unit of --budget (default units)").choices(["units", "flops", "usd", "ms"]))
+    .option("--output-model <model>", "fix the output node's model, as search --output-model")
+    .option("--no-fuser", "no fuser role, as search --no-fuser")
+    .option("--seed <n>", "seed of the evolution stage", intArg("--seed"), 0)
+    .option("--evals <n>", "new graphs the evolution stage may score", intArg("--evals"), 4000)
+    .option("--items <n>", "items the finalists are measured on", intArg("--items"), 20000)
+    .option("--json", "print one JSON document on stdout")
+    .action(async (opts) => (await import("./commands/sim.js")).oracleCommand(opts, io));
+  sim
+    .command("world")
+    .description("print a generated simulated world (a profile: one to three model families and a task), for --task sim:FILE.json")
+    .requiredOption("--seed <n>", "seed of the world", intArg("--seed"))
+    .addOption(new Option("--style <style>", "task style (default: drawn from the seed)").choices(["math", "choice", "code"]))
+    .action(async (opts) => (await import("./commands/sim.js")).worldCommand(opts, io));
+  sim
     .command("insights")
     .description("the paper's three insights measured in the simulator: equal-budget combinations, width and depth curves, best depth per width")
     .option("--task <tasks>", "simulated task(s), comma-separated (default sim:math,sim:mmlu,sim:humaneval)")

@@ -83,7 +83,7 @@ export class SearchRun {
    * Run the search into the folder; then write the best graph and the result. On an error the
    * folder is kept resumable (or removed, for a new run that recorded nothing), and the error thrown.
    */
-  async execute(setup: SearchSetup, options: { onEvent?: RecorderOptions["onEvent"] } = {}): Promise<SearchResult> {
+  async execute(setup: SearchSetup, options: { onEvent?: RecorderOptions["onEvent"]; warnings?: readonly string[] } = {}): Promise<SearchResult & { warnings?: string[] }> {
     const memo = this.journal ? replayMemo(this.journal.events) : undefined;
     let recorder: RunRecorder;
     try {
@@ -97,9 +97,11 @@ export class SearchRun {
       throw err;
     }
     this.recorder = recorder;
-    let result: SearchResult;
+    let result: SearchResult & { warnings?: string[] };
     try {
       result = await runSearch(setup, { sink: recorder, memo, stats: this.stats });
+      // Warnings about the setup (e.g. outputs over the token cap) travel with the result, when there are any.
+      if (options.warnings && options.warnings.length > 0) result = { ...result, warnings: [...options.warnings] };
     } catch (err) {
       if (this.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
         // Nothing ran: leave no run folder behind for a config that cannot run.

@@ -27,6 +27,7 @@ export { newSearchCost, addItemCosts, addEvals } from "./cost.js";
 export { executorEvaluator, outcomeOf } from "./evaluator.js";
 export { SearchConfigSchema, SpaceConfigSchema, SelectionConfigSchema, parseSearchConfig, loadSearchConfig, searchConfigJsonSchema, type SearchConfig, type SearchConfigInput } from "./config.js";
 export { buildSearch, buildSpace, agentModel, providerAgentCaller, type ResolvedParts } from "./setup.js";
+export { oracle, enumerateSpace, type OracleOptions, type OracleResult, type OracleCandidate } from "./oracle.js";
 export { runCompare, type CompareOptions, type CompareRun, type CompareRow, type CompareResult } from "./compare.js";
 export { OPTIMIZER_NAMES, BUILTIN_OPTIMIZERS, AgentReinforceOptionsSchema } from "./optimizers/index.js";
 export { Registry, defineOptimizer, parseOptimizerOptions, type OptimizerDefinition, type OptionsSchema } from "./registry.js";

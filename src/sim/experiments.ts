@@ -35,7 +35,7 @@ export function singleAccuracy(world: SimWorld, model: string, items: number): E
 export function multisetAccuracy(world: SimWorld, models: readonly string[], items: number): Estimate {
   const { edgeProbability: p, outputModel } = world.profile.randomGraph;
   const label = [...models].sort().join(",");
-  const r: ItemRun = { correct: false, answer: 0, flops: 0, latencyMs: 0, calls: 0 };
+  const r: ItemRun = { correct: false, answer: 0, flops: 0, latencyMs: 0, calls: 0, truncated: 0 };
   const scratch = new RunScratch(models.length + 1);
   let correct = 0;
   for (let i = 0; i < items; i++) {

@@ -4,6 +4,7 @@
  * profiles (the same in each). Any profile also gives the pool of all its models.
  */
 import { UserError } from "../errors.js";
+import type { FlopsSpec } from "../cost/flops.js";
 import type { LoadedPool } from "../models/pool.js";
 import type { ModelSpec } from "../models/spec.js";
 import { builtinSimProfile, type SimProfile } from "./profile.js";
@@ -39,4 +40,15 @@ export function simPool(name: string): LoadedPool {
     });
   }
   return profilePool(builtinSimProfile("math"), `sim:${name}`, SIM_POOLS[name as SimPoolName]);
+}
+
+/**
+ * How a pool's model ids map onto a world's simulated models (a model's endpoint `profile`, else its
+ * id), and the pool's FLOPs specs: what the ground truth needs to score a graph written with the pool's ids.
+ */
+export function poolSimMaps(loaded: LoadedPool): { modelMap: Map<string, string>; specs: Map<string, FlopsSpec> } {
+  return {
+    modelMap: new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id])),
+    specs: new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }])),
+  };
 }

@@ -12,7 +12,14 @@ import type { GroundTruth } from "../tasks/types.js";
 import { callFlops, type FlopsSpec } from "../cost/flops.js";
 import { hashString } from "../util/rng.js";
 import { callIdentity, callLatency, simulateCall, ROLE_ASSISTANT, ROLE_FUSER, type CallOutcome, type RoleCode } from "./behaviour.js";
-import { CORRECT, mix, POPULATION_BASE, type SimItem, type SimWorld } from "./world.js";
+import { CORRECT, mix, NO_ANSWER, POPULATION_BASE, type SimItem, type SimWorld } from "./world.js";
+
+/**
+ * Most tokens a call writes unless told otherwise: the executor's default (its `maxTokens`), so the
+ * truth sees the outputs the search sees. A longer output is cut there and its answer, which comes
+ * last, is lost.
+ */
+export const DEFAULT_MAX_TOKENS = 1024;
 
 /**
  * Node ids in the order calls are made: topological levels, and within a level the canonical rank
@@ -50,6 +57,8 @@ export interface CompiledGraph {
   predList: Int32Array;
   /** FLOPs spec per node (the pool's, else the profile's). */
   specs: FlopsSpec[];
+  /** Most tokens per call: longer outputs are cut, as a server stops at max_tokens. */
+  maxTokens: number;
 }
 
 /**
@@ -59,7 +68,7 @@ export interface CompiledGraph {
 export function compileGraph(
   world: SimWorld,
   graph: Graph,
-  options: { modelMap?: ReadonlyMap<string, string> | undefined; specs?: ReadonlyMap<string, FlopsSpec> | undefined; order?: "executor" | "file" } = {},
+  options: { modelMap?: ReadonlyMap<string, string> | undefined; specs?: ReadonlyMap<string, FlopsSpec> | undefined; order?: "executor" | "file"; maxTokens?: number | undefined } = {},
 ): CompiledGraph {
   const adj = adjacency(graph);
   const useful = reachesOutput(adj, graph.output);
@@ -99,7 +108,7 @@ export function compileGraph(
   });
   if (issues.length > 0) throw new UserError(`the graph uses models the simulated task ${world.profile.name} does not have`, { code: "unknown_model", issues });
   predStart[n] = preds.length;
-  return { n, ids: order, model, refHash, role, output: pos.get(graph.output)!, predStart, predList: Int32Array.from(preds), specs };
+  return { n, ids: order, model, refHash, role, output: pos.get(graph.output)!, predStart, predList: Int32Array.from(preds), specs, maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS };
 }
 
 /** What running a compiled graph on one item produced. */
@@ -111,6 +120,8 @@ export interface ItemRun {
   /** Critical path of node latencies. */
   latencyMs: number;
   calls: number;
+  /** Calls whose output was cut at the token cap. */
+  truncated: number;
 }
 
 /** Reusable buffers for {@link runCompiled}, sized for a graph. */
@@ -153,6 +164,7 @@ export function runCompiled(world: SimWorld, g: CompiledGraph, itemIndex: number
   const out = scratch.outcome;
   let flops = 0;
   let latency = 0;
+  let truncated = 0;
   for (let i = 0; i < g.n; i++) {
     const a = g.predStart[i]!;
     const k = g.predStart[i + 1]! - a;
@@ -176,17 +188,25 @@ export function runCompiled(world: SimWorld, g: CompiledGraph, itemIndex: number
     let sampleIndex = 0;
     for (let q = 0; q < i; q++) if (scratch.identity[q] === promptKey) sampleIndex++;
     simulateCall(world, item, m, role, k, refsView, id, sampleIndex, out);
-    scratch.code[i] = out.code;
-    scratch.completion[i] = out.completionTokens;
+    let nd = out.completionTokens;
+    let code = out.code;
+    // Cut at the cap, the text ends before its answer (every style writes it last): no answer.
+    if (nd > g.maxTokens) {
+      nd = g.maxTokens;
+      code = NO_ANSWER;
+      truncated++;
+    }
+    scratch.code[i] = code;
+    scratch.completion[i] = nd;
     const np = out.promptTokens;
-    const nd = out.completionTokens;
     flops += callFlops(g.specs[i]!, np, nd).total;
     const f = start + callLatency(world, m, np, nd);
     scratch.finish[i] = f;
     if (f > latency) latency = f;
   }
   const answer = scratch.code[g.output]!;
-  const r = result ?? { correct: false, answer: 0, flops: 0, latencyMs: 0, calls: 0 };
+  const r = result ?? { correct: false, answer: 0, flops: 0, latencyMs: 0, calls: 0, truncated: 0 };
+  r.truncated = truncated;
   r.correct = answer === CORRECT;
   r.answer = answer;
   r.flops = flops;
@@ -207,6 +227,9 @@ export interface SimTruth extends GroundTruth {
   calls: number;
   /** First item index used (population items, never a split's). */
   firstItem: number;
+  /** Calls whose output was cut at the token cap (their answer lost), and the cap. */
+  truncatedCalls: number;
+  maxTokens: number;
 }
 
 export interface TruthOptions {
@@ -218,6 +241,8 @@ export interface TruthOptions {
   specs?: ReadonlyMap<string, FlopsSpec> | undefined;
   /** FLOPs of one budget unit, for meanUnits. */
   unitFlops?: number | undefined;
+  /** Most tokens per call (default {@link DEFAULT_MAX_TOKENS}, the search's). */
+  maxTokens?: number | undefined;
 }
 
 export const DEFAULT_TRUTH_ITEMS = 20_000;
@@ -226,15 +251,17 @@ export const DEFAULT_TRUTH_ITEMS = 20_000;
 export function simTruth(world: SimWorld, graph: Graph, options: TruthOptions = {}): SimTruth {
   const items = options.items ?? DEFAULT_TRUTH_ITEMS;
   if (!Number.isSafeInteger(items) || items < 1) throw new UserError(`items must be a positive whole number, got ${items}`, { code: "invalid_items" });
-  const g = compileGraph(world, graph, { modelMap: options.modelMap, specs: options.specs });
+  const g = compileGraph(world, graph, { modelMap: options.modelMap, specs: options.specs, maxTokens: options.maxTokens });
   const scratch = new RunScratch(g.n);
-  const r: ItemRun = { correct: false, answer: 0, flops: 0, latencyMs: 0, calls: 0 };
+  const r: ItemRun = { correct: false, answer: 0, flops: 0, latencyMs: 0, calls: 0, truncated: 0 };
   const first = POPULATION_BASE + (options.offset ?? 0);
   let correct = 0;
   let flops = 0;
   let latency = 0;
+  let truncated = 0;
   for (let i = 0; i < items; i++) {
     runCompiled(world, g, first + i, scratch, r);
+    truncated += r.truncated;
     if (r.correct) correct++;
     flops += r.flops;
     latency += r.latencyMs;
@@ -254,6 +281,8 @@ export function simTruth(world: SimWorld, graph: Graph, options: TruthOptions = 
     items,
     calls: items * g.n,
     firstItem: first,
+    truncatedCalls: truncated,
+    maxTokens: g.maxTokens,
   };
 }
 

@@ -4,23 +4,25 @@
  * counting FLOPs from reported usage. They share the behaviour code, so they must agree item by item.
  */
 import { describe, expect, it } from "vitest";
-import { createExecContext, evaluate } from "../../src/exec/index.js";
+import { createExecContext, DEFAULT_SAMPLING, evaluate } from "../../src/exec/index.js";
 import { loadGraphFile } from "../../src/graph/io.js";
 import type { Graph } from "../../src/graph/schema.js";
 import { resolvePool, resolveProviders, resolveTask } from "../../src/resolve.js";
-import { compileGraph, isSimTask, layeredGraph, randomGraph, runCompiled, RunScratch, type SimTask } from "../../src/sim/index.js";
+import { compileGraph, DEFAULT_MAX_TOKENS, isSimTask, layeredGraph, randomGraph, runCompiled, RunScratch, type SimTask } from "../../src/sim/index.js";
+import { NO_ANSWER } from "../../src/sim/world.js";
 import { Rng } from "../../src/util/rng.js";
 
 const task = resolveTask("sim:math") as SimTask;
 const pool = resolvePool("sim:llama");
 
-function context(t: SimTask) {
+/** An executor context; with no `maxTokens`, the executor's default cap (the search's). */
+function context(t: SimTask, maxTokens?: number) {
   return createExecContext({
     task: t,
     models: pool.pool.models,
     providers: resolveProviders(pool, { task: t }),
     concurrency: 32,
-    sampling: { maxTokens: 100_000 },
+    ...(maxTokens !== undefined ? { sampling: { maxTokens } } : {}),
   });
 }
 
@@ -35,22 +37,48 @@ const graphs: [string, Graph][] = [
 describe("ground truth agrees with the executor and the provider", () => {
   expect(isSimTask(task)).toBe(true);
 
-  it.each(graphs)("%s: same answers, correctness, tokens, FLOPs and latency on every item", async (_, graph) => {
+  it("the truth's default token cap is the executor's", () => {
+    expect(DEFAULT_MAX_TOKENS).toBe(DEFAULT_SAMPLING.maxTokens);
+  });
+
+  const capped: [string, Graph, number | undefined][] = [
+    ...graphs.map(([name, g]): [string, Graph, number | undefined] => [name, g, undefined]),
+    // Outputs cut at a small cap lose their answer in both paths, and their successors read the cut text.
+    ["chain, outputs cut at 300 tokens", graphs[1]![1], 300],
+    ["random 10 nodes, outputs cut at 300 tokens", graphs[3]![1], 300],
+  ];
+
+  it.each(capped)("%s: same answers, correctness, tokens, FLOPs and latency on every item", async (_, graph, maxTokens) => {
     const items = task.items("test").slice(0, 120);
-    const result = await evaluate(graph, items, context(task), { keepPrompts: false });
+    const result = await evaluate(graph, items, context(task, maxTokens), { keepPrompts: false });
     expect(result.errored).toBe(0);
-    const compiled = compileGraph(task.world, graph);
+    const compiled = compileGraph(task.world, graph, { maxTokens });
     let agree = 0;
+    let truncated = 0;
     items.forEach((item, k) => {
       const trace = result.traces[k]!;
       const fast = runCompiled(task.world, compiled, task.world.parseItemId(item.id)!);
+      truncated += fast.truncated;
       expect(trace.correct).toBe(fast.correct);
       expect(trace.flops).toBeCloseTo(fast.flops, -3);
       expect(trace.latencyMs).toBeCloseTo(fast.latencyMs, 6);
       expect(trace.estimated).toBe(false);
-      if (trace.answer === task.world.answerString(task.world.item(task.world.parseItemId(item.id)!), fast.answer)) agree++;
+      const same = fast.answer === NO_ANSWER ? trace.answer === null : trace.answer === task.world.answerString(task.world.item(task.world.parseItemId(item.id)!), fast.answer);
+      if (same) agree++;
     });
     expect(agree).toBe(items.length);
+    if (maxTokens !== undefined) expect(truncated).toBeGreaterThan(0);
+  });
+
+  it("the truth cuts outputs at the cap it is given, and counts the cut calls", () => {
+    const graph = graphs[1]![1];
+    const free = task.truth(graph, { items: 2000, maxTokens: 1_000_000 });
+    const cut = task.truth(graph, { items: 2000, maxTokens: 300 });
+    expect(free.truncatedCalls).toBe(0);
+    expect(cut.truncatedCalls).toBeGreaterThan(0);
+    expect(cut.maxTokens).toBe(300);
+    expect(cut.accuracy).toBeLessThan(free.accuracy);
+    expect(cut.meanFlops).toBeLessThan(free.meanFlops);
   });
 
   it("the executor's accuracy on test items is consistent with the truth over population items", async () => {

@@ -25,6 +25,8 @@ import { chosenFigures } from "../../report/figures.js";
 import { ms, sci } from "../../report/format.js";
 import { ProgressLine } from "../progress.js";
 import { checkPoolForTask, configFrom, defaultOutDir, probeSearch, resolveParts, withAbsoluteFiles, withPlugins, type SearchFlags } from "../shared/search-config.js";
+import { DEFAULT_SAMPLING } from "../../exec/context.js";
+import { isSimTask, outputCapWarnings, simModelId } from "../../sim/index.js";
 
 export interface SearchOpts extends SearchFlags {
   out?: string;
@@ -151,6 +153,13 @@ async function resumeSearch(dir: string, opts: SearchOpts, io: Io): Promise<void
   }
 }
 
+/** Warnings about the run's setup: a simulated task whose answers exceed the calls' token cap. */
+function setupWarnings(parts: ResolvedParts, config: SearchConfig): string[] {
+  if (!isSimTask(parts.task)) return [];
+  const models = parts.pool.pool.models.filter((m) => m.endpoint.kind === "sim").map(simModelId);
+  return outputCapWarnings(parts.task.world, config.sampling?.maxTokens ?? DEFAULT_SAMPLING.maxTokens, models);
+}
+
 /** Run the search into the run folder, resumable at every instant; then report on it. */
 async function execute(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io): Promise<void> {
   const { dir: out, config } = run;
@@ -186,9 +195,11 @@ async function execute(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io): P
 /** Run the search, then write its report and summary. */
 async function searchAndReport(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io, progress: ProgressLine): Promise<void> {
   const { dir: out, config } = run;
+  const warnings = setupWarnings(p.parts, config);
+  for (const w of warnings) io.stderr(`warning: ${w}\n`);
   let result: SearchResult;
   try {
-    result = await run.execute(p.setup, { onEvent: (e, state) => progress.update(e, state) });
+    result = await run.execute(p.setup, { onEvent: (e, state) => progress.update(e, state), warnings });
   } catch (err) {
     progress.clearLive();
     if (run.resultsUnwritten) io.stderr(`the search finished but its results could not be written; its folder ${out} keeps the whole journal, and after fixing the cause the results are written with:\n  ${resumeCommandFor(out)}\n`);

@@ -1,9 +1,12 @@
-/** `tts-graph sim truth|insights`: ground truth of a graph in a simulated world, and the paper's insights there. */
+/** `tts-graph sim truth|oracle|insights`: ground truth of a graph in a simulated world, the best-known graph of a cell, and the paper's insights there. */
 import { UserError } from "../../errors.js";
-import { graphHash, loadGraphFile } from "../../graph/index.js";
+import { graphHash, loadGraphFile, toMermaid } from "../../graph/index.js";
 import type { FlopsSpec } from "../../cost/flops.js";
 import { resolvePool, resolveTask } from "../../resolve.js";
-import { BUILTIN_SIM_PROFILES, isSimTask, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
+import { buildSpace } from "../../search/setup.js";
+import { oracle } from "../../search/oracle.js";
+import { parseSearchConfig } from "../../search/config.js";
+import { BUILTIN_SIM_PROFILES, DEFAULT_MAX_TOKENS, generateWorld, isSimTask, outputCapWarnings, poolSimMaps, summariseInsights, taskInsights, type SimTask, type TaskInsights } from "../../sim/index.js";
 import { emit, table, type Io } from "../output.js";
 
 export interface TruthOpts {
@@ -11,6 +14,20 @@ export interface TruthOpts {
   pool?: string;
   items: number;
   seed?: number;
+  json?: boolean;
+}
+
+export interface OracleOpts {
+  task: string;
+  pool?: string;
+  budget: number;
+  budgetUnit?: "units" | "flops" | "usd" | "ms";
+  outputModel?: string;
+  /** commander: `--no-fuser` gives false. */
+  fuser?: boolean;
+  seed?: number;
+  evals?: number;
+  items?: number;
   json?: boolean;
 }
 
@@ -42,12 +59,14 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
     const loaded = resolvePool(opts.pool);
     pool = loaded.source;
     graph = loadGraphFile(file, { models: loaded.pool.models.map((m) => m.id) });
-    modelMap = new Map(loaded.pool.models.map((m) => [m.id, m.endpoint.kind === "sim" ? (m.endpoint.profile ?? m.id) : m.id]));
-    specs = new Map(loaded.pool.models.map((m) => [m.id, { id: m.id, family: m.family, params: m.params, layers: m.layers, hidden: m.hidden }]));
+    ({ modelMap, specs } = poolSimMaps(loaded));
   } else {
     graph = loadGraphFile(file, { models: task.world.models.map((m) => m.id) });
   }
   const t = task.truth(graph, { items: opts.items, modelMap, specs });
+  if (t.truncatedCalls > 0) {
+    io.stderr(`warning: ${t.truncatedCalls} of ${t.calls} calls wrote more than ${t.maxTokens} tokens and were cut there, losing their answer (as in the search, whose calls stop at ${t.maxTokens} tokens)\n`);
+  }
   const value = { graph: file, hash: graphHash(graph), task: task.id, pool, seed: opts.seed ?? 0, ...t };
   emit(io, opts.json, value, () =>
     [
@@ -62,6 +81,48 @@ export function truthCommand(file: string, opts: TruthOpts, io: Io): void {
       ]),
     ].join("\n"),
   );
+}
+
+/**
+ * The best-known graph of a cell by ground truth, among the graphs `search` can return with the same
+ * task, pool, budget and space options.
+ */
+export function oracleCommand(opts: OracleOpts, io: Io): void {
+  simTaskFor(opts.task, undefined);
+  const spaceOptions: Record<string, unknown> = {};
+  if (opts.outputModel !== undefined) spaceOptions.outputModel = opts.outputModel;
+  if (opts.fuser === false) spaceOptions.fuser = false;
+  const config = parseSearchConfig({ task: opts.task, pool: opts.pool, budget: opts.budget, budgetUnit: opts.budgetUnit, space: spaceOptions }, "command line");
+  const task = simTaskFor(config.task, undefined);
+  const loaded = resolvePool(config.pool);
+  const space = buildSpace(config, task, loaded);
+  const maps = poolSimMaps(loaded);
+  for (const w of outputCapWarnings(task.world, DEFAULT_MAX_TOKENS, [...new Set(maps.modelMap.values())])) io.stderr(`warning: ${w}\n`);
+  const o = oracle(task.world, space, { seed: opts.seed, evals: opts.evals, items: opts.items, ...maps, unitFlops: task.tokens.unitFlops });
+  const t = o.truth;
+  const value = { task: task.id, pool: loaded.source, budget: space.budget, ...o };
+  emit(io, opts.json, value, () =>
+    [
+      `best-known graph of ${task.id} with ${loaded.source}, budget ${space.budget.limit} ${space.budget.unit} (${o.hash}; ${o.nodes} nodes, depth ${o.depth}, width ${o.width}; found by ${o.family}):`,
+      "",
+      toMermaid(o.graph),
+      "",
+      keyValues([
+        ["accuracy", `${pct(t.accuracy)} ± ${(100 * t.stderr).toFixed(2)} points (standard error) on ${t.items} population items (as sim truth)`],
+        ["cost", `${t.meanFlops.toExponential(3)} FLOPs = ${t.meanUnits.toFixed(2)} budget units measured; ${o.planUnits.toFixed(2)} a priori (the search's budget check)`],
+        ["latency", `${t.meanLatencyMs.toFixed(0)} ms mean (critical path, simulated)`],
+        ["graphs scored", `${o.scored.total} (${o.scored.enumerated} enumerated, ${o.scored.evolved} by evolution) on ${o.settings.screenItems} items; best ${o.scored.rescored} on ${o.settings.rescoreItems}; ${o.scored.finalists} finalists on ${t.items}`],
+        ["runner-up", o.finalists[1] ? `${pct(o.finalists[1].accuracy)} (${o.finalists[1].family}, ${o.finalists[1].nodes} nodes, depth ${o.finalists[1].depth})` : "none"],
+      ]),
+      "",
+      JSON.stringify(o.graph),
+    ].join("\n"),
+  );
+}
+
+/** A generated world's profile, as JSON on stdout. */
+export function worldCommand(opts: { seed: number; style?: "math" | "choice" | "code" }, io: Io): void {
+  io.stdout(JSON.stringify(generateWorld(opts.seed, opts.style), null, 2) + "\n");
 }
 
 /** A two-column table of labels and values, both left-aligned. */
