@@ -57,7 +57,8 @@ describe("a reasoning-style server", () => {
 
   it("the reasoning would change the grade if the grader saw it", async () => {
     const item = { id: "q0", question: "What is 3 + 4?", answer: "7" };
-    expect((await task.grade(item, "<think>maybe \\boxed{999}</think>\nThe sum is 7.")).correct).toBe(false);
+    // Reasoning from a `reasoning_content` field, were it joined to the text, would be graded.
+    expect((await task.grade(item, "maybe \\boxed{999}\nThe sum is 7.")).correct).toBe(false);
     expect((await task.grade(item, "The sum is 7.")).correct).toBe(true);
   });
 

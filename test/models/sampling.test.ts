@@ -75,13 +75,13 @@ describe("sampling end to end over HTTP", () => {
     // eval of the found graph samples as the search did...
     server.resetStats();
     const best = join(out, "best.graph.json");
-    const e = await runCli(["eval", best, "--task", taskPath, "--pool", poolPath, "--split", "validation", "--limit", "2", "--no-cache", "--json"]);
+    const e = await runCli(["eval", best, "--task", taskPath, "--pool", poolPath, "--split", "test", "--limit", "2", "--no-cache", "--json"]);
     expect(e.code, e.stderr).toBe(0);
     expect(e.stderr).not.toMatch(/warning/);
     for (const c of chats()) expect(c.body).toMatchObject({ temperature: 0.2, top_p: 0.9, stop: ["###"] });
     // ...unless a flag overrides a recorded value, which is warned about.
     server.resetStats();
-    const o = await runCli(["eval", best, "--task", taskPath, "--pool", poolPath, "--split", "validation", "--limit", "2", "--temperature", "1", "--no-cache", "--json"]);
+    const o = await runCli(["eval", best, "--task", taskPath, "--pool", poolPath, "--split", "test", "--limit", "2", "--temperature", "1", "--no-cache", "--json"]);
     expect(o.code, o.stderr).toBe(0);
     expect(o.stderr).toMatch(/warning: .*best\.graph\.json was searched with other sampling; --temperature 1 \(searched with 0\.2\) overrides it/);
     for (const c of chats()) expect(c.body).toMatchObject({ temperature: 1, top_p: 0.9 });

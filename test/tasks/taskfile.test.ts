@@ -192,7 +192,7 @@ describe("a task file in eval, against a real OpenAI-compatible server", () => {
     writeFileSync(pool, `models:\n  - id: small\n    family: test\n    params: 1e9\n    layers: 16\n    hidden: 2048\n    endpoint: {kind: openai, baseURL: "${server.baseURL}", model: small}\n`);
     const graph = join(sub, "graph.json");
     writeFileSync(graph, JSON.stringify(SINGLE));
-    const r = await runCli(["eval", graph, "--task", task, "--pool", pool, "--split", "all", "--no-cache", "--json"]);
+    const r = await runCli(["eval", graph, "--task", task, "--pool", pool, "--split", "all", "--no-cache", "--json", "--no-probe"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ task: "file:task.yaml", items: 3, correct: 3 });
     const sent = server.chatRequests().map((q) => q.body!.messages!);
