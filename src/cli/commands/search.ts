@@ -27,9 +27,10 @@ import { emit, type Io } from "../output.js";
 import { writeReport } from "../../report/index.js";
 import { ProgressLine } from "../progress.js";
 import { withAbsolutePaths, openCache, poolFor } from "../exec-setup.js";
+import { queueEvaluatorFor, queueUrlOf, runSpecOf, type QueueFlags } from "../queue-setup.js";
 
 /** Flags shared by `search` and `compare`. */
-export interface SearchFlags {
+export interface SearchFlags extends QueueFlags {
   config?: string;
   task?: string;
   pool?: string;
@@ -164,7 +165,7 @@ export function resumeCommandFor(dir: string): string {
 }
 
 /** Flags that only say where things are or how fast to go: a resume may change them. */
-const RESUME_FREE_FLAGS = "--cache, --no-cache, --concurrency, --data and --json";
+const RESUME_FREE_FLAGS = "--cache, --no-cache, --concurrency, --data, --executor, --queue and --json";
 
 /** The run's config with the flags given to `--resume` checked against it: flags that change the result must match. */
 export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string): SearchConfig {
@@ -220,6 +221,7 @@ function prepare(out: string, recorded: SearchConfig, effective: SearchConfig, c
 }
 
 export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
+  queueUrlOf(opts);
   if (opts.resume !== undefined) return resumeSearch(opts.resume, opts, io);
   const given = configFrom(opts);
   const config = withAbsoluteFiles(given);
@@ -272,8 +274,9 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
     process.exit(code);
   });
   let result: SearchResult;
+  const queued = await queueEvaluatorFor(opts, runSpecOf(config));
   try {
-    result = await runSearch(setup, { sink: recorder, memo, stats });
+    result = await runSearch(queued ? { ...setup, evaluator: queued.evaluator } : setup, { sink: recorder, memo, stats });
   } catch (err) {
     progress.clearLive();
     if (from.created !== undefined && recorder.progress().events === 0 && err instanceof UserError) {
@@ -287,6 +290,7 @@ async function execute(p: Prepared, opts: SearchOpts, io: Io, from: { created?: 
     throw err;
   } finally {
     untrap();
+    await queued?.close();
   }
   const bestGraph = { ...result.best.graph, name: `best-${result.best.hash}`, meta: { optimizer: result.optimizer, task: result.task, pool: result.pool, budget: result.budget, seed: result.seed, validation: result.best.validation ?? null } };
   recorder.finish(result, bestGraph);
