@@ -38,8 +38,10 @@ export function chunks<T>(xs: readonly T[], size: number): T[][] {
 /** An evaluator that runs every chunk of items as a job on the workers of the queue at `url`. */
 export async function queueEvaluator(options: QueueEvaluatorOptions): Promise<QueueEvaluator> {
   const size = Math.max(1, options.chunk ?? 4);
-  const queue = new Queue(EVAL_QUEUE, { connection: redisConnection(options.url) });
-  const events = new QueueEvents(EVAL_QUEUE, { connection: redisConnection(options.url) });
+  // BullMQ leaves connections it was given open on close: they are ended here.
+  const conns = [redisConnection(options.url), redisConnection(options.url)] as const;
+  const queue = new Queue(EVAL_QUEUE, { connection: conns[0] });
+  const events = new QueueEvents(EVAL_QUEUE, { connection: conns[1] });
   // Every chunk in flight waits on these two emitters.
   queue.setMaxListeners(0);
   events.setMaxListeners(0);
@@ -72,6 +74,7 @@ export async function queueEvaluator(options: QueueEvaluatorOptions): Promise<Qu
     async close() {
       await events.close();
       await queue.close();
+      for (const c of conns) c.disconnect();
     },
   };
 }

@@ -100,9 +100,10 @@ export function startEvalWorker(options: EvalWorkerOptions): { worker: Worker; p
   const redis = redisConnection(options.url);
   const processor = new EvalProcessor(redis, options);
   const lockDuration = options.lockMs ?? 10_000;
+  const conn = redisConnection(options.url);
   const worker = new Worker(EVAL_QUEUE, (job: Job) => processor.process(job.data), {
     name: `${hostname()}:${process.pid}`,
-    connection: redisConnection(options.url),
+    connection: conn,
     concurrency: options.concurrency,
     lockDuration,
     stalledInterval: lockDuration,
@@ -113,6 +114,8 @@ export function startEvalWorker(options: EvalWorkerOptions): { worker: Worker; p
     processor,
     async close() {
       await worker.close();
+      // BullMQ leaves connections it was given open on close.
+      conn.disconnect();
       redis.disconnect();
     },
   };

@@ -1,0 +1,133 @@
+/**
+ * Searches whose evaluations run on worker processes pulling from a real Redis (BullMQ), against the
+ * local executor: the same result and journal, each distinct model call paid once, the per-endpoint
+ * cap held over all workers, and a worker killed with SIGKILL midway costing nothing but its calls
+ * in flight.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readJournal } from "../../src/runs/journal.js";
+import type { RecordedEvent } from "../../src/search/events.js";
+import { BIN, runCli } from "../helpers/cli.js";
+import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
+import { redisMissing, startRedis, startWorker, type RedisProcess, type WorkerProcess } from "../helpers/redis.js";
+import { tempDir } from "../helpers/tmp.js";
+import { adder, writeArithmeticTask } from "../exec/helpers.js";
+
+const missing = redisMissing();
+if (missing) console.log(`skipping the queue executor tests: ${missing}`);
+const CAP = 2;
+
+const dir = tempDir();
+let redis: RedisProcess;
+let server: TestServer;
+let workers: WorkerProcess[] = [];
+const configPath = join(dir, "search.json");
+const add = adder((a) => a % 3 === 0);
+
+/** What decides a call's answer: the body minus nothing that varies between identical calls. */
+const callKey = (r: RecordedRequest) => JSON.stringify([r.body?.model, r.body?.messages, r.body?.seed, r.body?.temperature]);
+
+/** Each evaluation of a journal (split, graph, item), with how often the journal holds it. */
+function evaluations(events: readonly RecordedEvent[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const e of events) if (e.type === "eval.batch") for (const o of e.items) m.set(`${e.split}/${e.hash}/${o.itemId}`, (m.get(`${e.split}/${e.hash}/${o.itemId}`) ?? 0) + 1);
+  return m;
+}
+
+/** A run's file with measured wall-clock latencies (and the Pareto set they decide) left out. */
+function withoutTimes(text: string): unknown {
+  return JSON.parse(text, (k, v: unknown) => (/latency/i.test(k) || k === "pareto" || k === "at" || k === "elapsedMs" ? undefined : v));
+}
+const journalWithoutTimes = (path: string) => readFileSync(path, "utf8").trim().split("\n").map((l) => withoutTimes(l));
+
+beforeAll(async () => {
+  if (missing) return;
+  redis = await startRedis();
+  server = await startOpenAIServer({ models: ["small", "big"], handler: async (req) => ({ ...add(req), delayMs: 15 }) as ReturnType<typeof add> });
+  const pairs = Array.from({ length: 60 }, (_, i) => [i + 1, 2 * i + 3] as [number, number]);
+  const { path: taskPath } = writeArithmeticTask(dir, pairs);
+  const poolPath = join(dir, "pool.yaml");
+  const model = (id: string) => [`  - id: ${id}`, "    family: test", `    params: ${id === "big" ? 3e9 : 1e9}`, "    layers: 16", "    hidden: 2048", "    endpoint:", "      kind: openai", `      baseURL: ${server.baseURL}`, `      model: ${id}`, "      maxRetries: 0", `      concurrency: ${CAP}`];
+  // Both models sit on one server, but each is its own endpoint with its own cap.
+  writeFileSync(poolPath, ["models:", ...model("small"), ...model("big")].join("\n") + "\n");
+  writeFileSync(configPath, JSON.stringify({ task: taskPath, pool: poolPath, budget: 6, evals: 90, batch: 4, samples: 3, selection: { candidates: 2, items: 6 } }));
+  workers = await Promise.all([0, 1, 2].map(() => startWorker(redis.url)));
+}, 60_000);
+
+afterAll(async () => {
+  if (missing) return;
+  await Promise.all(workers.map((w) => w.stop()));
+  await server.close();
+  await redis.stop();
+});
+
+describe.skipIf(missing !== undefined)("search --executor queue with three worker processes", () => {
+  let local: string;
+  let localCalls: Set<string>;
+
+  it("on the simulator gives byte for byte the local executor's result.json and journal", async () => {
+    const args = ["search", "--task", "sim:math", "--pool", "sim:llama", "--evals", "300", "--seed", "5", "--json"];
+    const a = await runCli([...args, "--out", join(dir, "sim-local")]);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await runCli([...args, "--out", join(dir, "sim-queue"), "--executor", "queue", "--queue", redis.url]);
+    expect(b.code, b.stderr).toBe(0);
+    for (const f of ["result.json", "events.jsonl", "best.graph.json"]) expect(readFileSync(join(dir, "sim-queue", f), "utf8")).toBe(readFileSync(join(dir, "sim-local", f), "utf8"));
+  }, 120_000);
+
+  it("over a real server gives the local result, each distinct call reaches the server once, and no endpoint exceeds its cap", async () => {
+    local = join(dir, "local");
+    const a = await runCli(["search", "--config", configPath, "--out", local, "--no-cache", "--json"]);
+    expect(a.code, a.stderr).toBe(0);
+    localCalls = new Set(server.chatRequests().map(callKey));
+    expect(localCalls.size).toBeGreaterThan(20);
+
+    server.resetStats();
+    const queued = join(dir, "queued");
+    const b = await runCli(["search", "--config", configPath, "--out", queued, "--executor", "queue", "--queue", redis.url, "--json"]);
+    expect(b.code, b.stderr).toBe(0);
+    const reqs = server.chatRequests();
+    expect(new Set(reqs.map(callKey))).toEqual(localCalls);
+    expect(reqs).toHaveLength(localCalls.size);
+    // Two endpoints of CAP each: never more in flight at once, over all three workers.
+    expect(server.maxInFlight).toBeLessThanOrEqual(2 * CAP);
+    expect(withoutTimes(readFileSync(join(queued, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(local, "result.json"), "utf8")));
+    expect(journalWithoutTimes(join(queued, "events.jsonl"))).toEqual(journalWithoutTimes(join(local, "events.jsonl")));
+    // Every worker took part.
+    const jobs = workers.map((w) => w.stderr());
+    expect(jobs.every((s) => s.includes("pulling"))).toBe(true);
+  }, 180_000);
+
+  it("finishes with no evaluation lost or duplicated after a worker is killed with SIGKILL midway", async () => {
+    // Fresh seed: nothing of this run is cached yet.
+    const cfg = join(dir, "search-seed7.json");
+    writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed: 7 }));
+    server.resetStats();
+    const out = join(dir, "killed");
+    const coordinator = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", redis.url, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    coordinator.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    while (server.chatRequests().length < 40 && coordinator.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const victim = workers[0]!;
+    victim.proc.kill("SIGKILL");
+    const code = await new Promise<number | null>((resolve) => coordinator.on("exit", (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    const evals = evaluations(readJournal(join(out, "events.jsonl")).events);
+    expect([...evals.values()].every((n) => n === 1)).toBe(true);
+    const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as { cost: { evals: { total: number } } };
+    expect(evals.size).toBe(result.cost.evals.total);
+    expect(result.cost.evals.total).toBe(90);
+    // Only calls in flight on the killed worker may have been paid twice.
+    const reqs = server.chatRequests();
+    const distinct = new Set(reqs.map(callKey)).size;
+    expect(reqs.length - distinct).toBeLessThanOrEqual(2 * CAP);
+    // The same run on the local executor.
+    const alone = join(dir, "killed-local");
+    const c = await runCli(["search", "--config", cfg, "--out", alone, "--no-cache", "--json"]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+    workers[0] = await startWorker(redis.url);
+  }, 240_000);
+});
