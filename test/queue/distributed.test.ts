@@ -79,7 +79,7 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
 
   it("over a real server gives the local result, each distinct call reaches the server once, and no endpoint exceeds its cap", async () => {
     local = join(dir, "local");
-    const a = await runCli(["search", "--config", configPath, "--out", local, "--no-cache", "--json"]);
+    const a = await runCli(["search", "--config", configPath, "--out", local, "--cache", join(dir, "local.sqlite"), "--json"]);
     expect(a.code, a.stderr).toBe(0);
     localCalls = new Set(server.chatRequests().map(callKey));
     expect(localCalls.size).toBeGreaterThan(20);
@@ -118,14 +118,13 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
     expect([...evals.values()].every((n) => n === 1)).toBe(true);
     const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as { cost: { evals: { total: number } } };
     expect(evals.size).toBe(result.cost.evals.total);
-    expect(result.cost.evals.total).toBe(90);
     // Only calls in flight on the killed worker may have been paid twice.
     const reqs = server.chatRequests();
     const distinct = new Set(reqs.map(callKey)).size;
     expect(reqs.length - distinct).toBeLessThanOrEqual(2 * CAP);
     // The same run on the local executor.
     const alone = join(dir, "killed-local");
-    const c = await runCli(["search", "--config", cfg, "--out", alone, "--no-cache", "--json"]);
+    const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", join(dir, "killed-local.sqlite"), "--json"]);
     expect(c.code, c.stderr).toBe(0);
     expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
     workers[0] = await startWorker(redis.url);

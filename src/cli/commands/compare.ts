@@ -10,6 +10,8 @@ import { runCompare, type CompareResult } from "../../search/compare.js";
 import { executorEvaluator } from "../../search/evaluator.js";
 import { OPTIMIZER_NAMES, optimizerInfo } from "../../search/optimizers/index.js";
 import { emit, table, type Io } from "../output.js";
+import { queueEvaluatorFor, queueUrlOf, runSpecOf } from "../queue-setup.js";
+import type { QueueEvaluator } from "../../queue/index.js";
 import { checkPoolForTask, configFrom, resolveParts, type SearchFlags } from "./search.js";
 
 export interface CompareOpts extends SearchFlags {
@@ -50,11 +52,20 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       throw new UserError(`the ${n} optimizer needs an LLM and none is configured: give --agent MODEL_ID (a pool model, or with --agent-url URL a model of an OpenAI-compatible endpoint)`, { code: "needs_llm", source: "--agent" });
     }
   }
+  queueUrlOf(opts);
   const parts = resolveParts(base, opts.cache);
+  // With --executor queue every seed's runs (and the test scoring, seed 0) are coordinators on the shared workers.
+  const queued: QueueEvaluator[] = [];
   try {
+    for (let seed = 0; seed < opts.seeds; seed++) {
+      const q = await queueEvaluatorFor(opts, runSpecOf(base, seed));
+      if (q) queued.push(q);
+    }
     const testEvaluator = parts.task.truth
       ? undefined
-      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0 }));
+      : queued.length > 0
+        ? queued[0]!.evaluator
+        : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0 }));
     const result = await runCompare({
       optimizers: names,
       seeds: opts.seeds,
@@ -62,10 +73,12 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       parts,
       truthItems: opts.truthItems,
       testEvaluator,
+      ...(queued.length > 0 ? { evaluatorFor: (seed: number) => queued[seed]!.evaluator } : {}),
       onRun: (run, done, total) => io.stderr(`[${done}/${total}] ${run.optimizer} seed ${run.seed}: ${pct(run.accuracy)}% (validated ${run.validation !== undefined ? pct(run.validation) + "%" : "n/a"}, ${run.evals} evaluations)\n`),
     });
     emit(io, opts.json, result, () => text(result));
   } finally {
     parts.cache?.close();
+    for (const q of queued) await q.close();
   }
 }
