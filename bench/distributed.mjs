@@ -2,7 +2,7 @@
 // OpenAI-compatible server (every call takes --delay ms, 200 by default), against the local executor
 // at the same calls in flight per process, and the coordinator's overhead per evaluation.
 //
-//   npm run build && npm run bench:distributed [-- --items 48 --delay 200 --concurrency 8]
+//   npm run build && npm run bench:distributed [-- --items 64 --delay 200 --concurrency 4]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { flags, machineLine, repoRoot, writeSection } from "./lib/record.mjs";
 
 const f = flags();
-const items = Number(f.get("items", "48"));
+const items = Number(f.get("items", "64"));
 const delay = Number(f.get("delay", "200"));
-const concurrency = Number(f.get("concurrency", "8"));
+const concurrency = Number(f.get("concurrency", "4"));
 const dist = (p) => join(repoRoot, "dist", p);
 const { startOpenAIServer } = await import(dist("testing/index.js"));
 const { resolveTask, resolvePool, resolveProviders } = await import(dist("resolve.js"));
@@ -94,6 +94,8 @@ A three-call chain graph on ${list.length} items (${3 * list.length} calls) agai
 Machine: ${machineLine()}
 
 ${table.join("\n")}
+
+The server, the coordinator, Redis and every worker share this machine's cores, so the figures for more workers are bounded by them as well as by the queue.
 
 Coordinator overhead against the local executor, one worker at the same concurrency: ${overhead.toFixed(1)} ms per evaluation (${((one / local - 1) * 100).toFixed(1)}% of the wall time).`;
 console.log(md);
