@@ -129,4 +129,33 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
     expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
     workers[0] = await startWorker(redis.url);
   }, 240_000);
+
+  it("after the coordinator is killed with SIGKILL, --resume ends as the local run with no call paid twice; status shows the queue", async () => {
+    const cfg = join(dir, "search-seed11.json");
+    writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed: 11 }));
+    server.resetStats();
+    const out = join(dir, "coordinator-killed");
+    const coordinator = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", redis.url, "--json"], { stdio: "ignore" });
+    while (server.chatRequests().length < 40 && coordinator.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    coordinator.kill("SIGKILL");
+    await new Promise((resolve) => coordinator.on("exit", resolve));
+    const r = await runCli(["search", "--resume", out, "--executor", "queue", "--queue", redis.url, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const reqs = server.chatRequests();
+    expect(reqs).toHaveLength(new Set(reqs.map(callKey)).size);
+
+    const status = await runCli(["status", out, "--queue", redis.url, "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const s = JSON.parse(status.stdout) as { state: string; queue: { workers: unknown[]; jobs: { waiting: number; failed: number }; spend: { items: number; calls: number } } };
+    expect(s.state).toBe("finished");
+    expect(s.queue.workers).toHaveLength(3);
+    expect(s.queue.jobs.waiting).toBe(0);
+    expect(s.queue.spend.items).toBeGreaterThan(0);
+    expect(s.queue.spend.calls).toBeGreaterThanOrEqual(new Set(reqs.map(callKey)).size);
+
+    const alone = join(dir, "coordinator-local");
+    const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", join(dir, "coordinator-local.sqlite"), "--json"]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+  }, 240_000);
 });
