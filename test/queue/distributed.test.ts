@@ -12,7 +12,7 @@ import { readJournal } from "../../src/runs/journal.js";
 import type { RecordedEvent } from "../../src/search/events.js";
 import { BIN, runCli } from "../helpers/cli.js";
 import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
-import { redisMissing, startRedis, startWorker, type RedisProcess, type WorkerProcess } from "../helpers/redis.js";
+import { freePort, redisMissing, startRedis, startWorker, type RedisProcess, type WorkerProcess } from "../helpers/redis.js";
 import { tempDir } from "../helpers/tmp.js";
 import { adder, writeArithmeticTask } from "../exec/helpers.js";
 
@@ -158,4 +158,32 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
     expect(c.code, c.stderr).toBe(0);
     expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
   }, 240_000);
+
+  it("compare runs each seed as a coordinator on the same workers, with the local executor's figures", async () => {
+    const args = ["compare", "--optimizers", "random", "--task", "sim:math", "--pool", "sim:llama", "--seeds", "2", "--evals", "260", "--truth-items", "1000", "--json"];
+    const a = await runCli(args);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await runCli([...args, "--executor", "queue", "--queue", redis.url]);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toEqual(JSON.parse(a.stdout));
+  }, 180_000);
+});
+
+describe.skipIf(missing !== undefined)("queue flags", () => {
+  it("refuse --executor queue without --queue, a URL that is not Redis, and a Redis that does not answer, with exit 2", async () => {
+    const base = ["search", "--evals", "300", "--out", join(dir, "never"), "--json"];
+    const none = await runCli([...base, "--executor", "queue"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--executor queue needs --queue/);
+    const http = await runCli([...base, "--executor", "queue", "--queue", "http://127.0.0.1:1"]);
+    expect(http.code).toBe(2);
+    expect(http.stderr).toMatch(/expected a redis:\/\/ or rediss:\/\/ URL/);
+    const port = await freePort();
+    const down = await runCli(["worker", "--queue", `redis://127.0.0.1:${port}`]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/cannot reach Redis/);
+    const lone = await runCli([...base, "--queue", redis.url]);
+    expect(lone.code).toBe(2);
+    expect(lone.stderr).toMatch(/--queue is used with --executor queue/);
+  }, 60_000);
 });
