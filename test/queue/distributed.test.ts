@@ -1,11 +1,12 @@
 /**
  * Searches whose evaluations run on worker processes pulling from a real Redis (BullMQ), against the
  * local executor: the same result and journal, each distinct model call paid once, the per-endpoint
- * cap held over all workers, and a worker killed with SIGKILL midway costing nothing but its calls
- * in flight.
+ * cap held over all workers, a worker killed with SIGKILL midway costing nothing but its calls in
+ * flight, a coordinator killed with SIGKILL resumed with no call paid twice, and a Redis restart
+ * losing no job.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/runs/journal.js";
@@ -186,4 +187,34 @@ describe.skipIf(missing !== undefined)("queue flags", () => {
     expect(lone.code).toBe(2);
     expect(lone.stderr).toMatch(/--queue is used with --executor queue/);
   }, 60_000);
+});
+
+describe.skipIf(missing !== undefined)("a Redis restart in the middle of a queued search", () => {
+  it("loses no job: the run ends as the local run", async () => {
+    const data = join(dir, "redis-data");
+    mkdirSync(data);
+    const first = await startRedis({ dir: data, appendonly: true });
+    const own = await Promise.all([0, 1].map(() => startWorker(first.url)));
+    const cfg = join(dir, "search-seed13.json");
+    writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed: 13 }));
+    server.resetStats();
+    const out = join(dir, "restarted");
+    const coordinator = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", first.url, "--json"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    coordinator.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => coordinator.on("exit", (c) => resolve(c)));
+    while (server.chatRequests().length < 40 && coordinator.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    await first.stop();
+    const second = await startRedis({ port: first.port, dir: data, appendonly: true });
+    try {
+      expect(await exited, stderr).toBe(0);
+      const alone = join(dir, "restarted-local");
+      const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", join(dir, "restarted-local.sqlite"), "--json"]);
+      expect(c.code, c.stderr).toBe(0);
+      expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+    } finally {
+      await Promise.all(own.map((w) => w.stop()));
+      await second.stop();
+    }
+  }, 240_000);
 });
