@@ -217,6 +217,7 @@ export function buildProgram(io: Io): Command {
     .requiredOption("--queue <url>", "the Redis the coordinators add jobs to, e.g. redis://127.0.0.1:6379")
     .option("--pool <pool>", "pool file to run the jobs with instead of the coordinator's (same model ids, this machine's endpoints)")
     .option("--concurrency <n>", "model calls (and jobs) in flight at once on this worker (default 8)", intArg("--concurrency"))
+    .option("--sandbox", "run each job in a separate process (BullMQ sandboxed processors), so CPU work such as code grading never stalls the worker")
     .option("--lock-ms <ms>", "how long a job stays with a worker that stopped answering before another worker takes it (default 10000)", intArg("--lock-ms"))
     .action(async (opts) => (await import("./commands/worker.js")).workerCommand(opts, io));
 

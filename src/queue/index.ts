@@ -6,3 +6,4 @@ export * from "./cache.js";
 export * from "./limit.js";
 export * from "./status.js";
 export { checkReachable } from "./redis.js";
+export { redisConnection } from "./redis.js";

@@ -34,6 +34,11 @@ export interface EvalWorkerOptions {
   concurrency: number;
   /** How long a job stays locked to a worker that stopped renewing it (it died) before another takes it. */
   lockMs?: number | undefined;
+  /**
+   * Run each job in a separate process (BullMQ's sandboxed processors) from this processor file,
+   * with these variables added to its environment; the file builds its own {@link EvalProcessor}.
+   */
+  sandbox?: { file: string; env: Record<string, string> } | undefined;
 }
 
 export const spendKey = (run: string) => `${KEY_PREFIX}:spend:${run}`;
@@ -101,13 +106,15 @@ export function startEvalWorker(options: EvalWorkerOptions): { worker: Worker; p
   const processor = new EvalProcessor(redis, options);
   const lockDuration = options.lockMs ?? 10_000;
   const conn = redisConnection(options.url);
-  const worker = new Worker(EVAL_QUEUE, (job: Job) => processor.process(job.data), {
+  const run = options.sandbox ? options.sandbox.file : (job: Job) => processor.process(job.data);
+  const worker = new Worker(EVAL_QUEUE, run, {
     name: `${hostname()}:${process.pid}`,
     connection: conn,
     concurrency: options.concurrency,
     lockDuration,
     stalledInterval: lockDuration,
     maxStalledCount: 5,
+    ...(options.sandbox ? { useWorkerThreads: false, workerForkOptions: { env: { ...process.env, ...options.sandbox.env } } } : {}),
   });
   return {
     worker,

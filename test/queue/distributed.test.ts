@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/runs/journal.js";
 import type { RecordedEvent } from "../../src/search/events.js";
 import { BIN, runCli } from "../helpers/cli.js";
+import { alive, childrenOf } from "../helpers/procs.js";
 import { startOpenAIServer, type RecordedRequest, type TestServer } from "../helpers/openai-server.js";
 import { freePort, redisMissing, startRedis, startWorker, type RedisProcess, type WorkerProcess } from "../helpers/redis.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -217,4 +218,28 @@ describe.skipIf(missing !== undefined)("a Redis restart in the middle of a queue
       await second.stop();
     }
   }, 240_000);
+});
+
+describe.skipIf(missing !== undefined)("worker --sandbox", () => {
+  it("runs jobs in separate processes with the local result, and those processes end when their worker is killed", async () => {
+    const own = await startRedis();
+    const worker = await startWorker(own.url, ["--sandbox", "--concurrency", "2"]);
+    try {
+      const args = ["search", "--task", "sim:math", "--pool", "sim:llama", "--evals", "300", "--seed", "9", "--json"];
+      const a = await runCli([...args, "--out", join(dir, "sandbox-local")]);
+      expect(a.code, a.stderr).toBe(0);
+      const b = await runCli([...args, "--out", join(dir, "sandbox-queue"), "--executor", "queue", "--queue", own.url]);
+      expect(b.code, b.stderr).toBe(0);
+      expect(readFileSync(join(dir, "sandbox-queue", "result.json"), "utf8")).toBe(readFileSync(join(dir, "sandbox-local", "result.json"), "utf8"));
+      const children = childrenOf(worker.proc.pid!);
+      expect(children.length).toBeGreaterThan(0);
+      worker.proc.kill("SIGKILL");
+      const deadline = Date.now() + 10_000;
+      while (children.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(children.filter(alive)).toEqual([]);
+    } finally {
+      await worker.stop();
+      await own.stop();
+    }
+  }, 180_000);
 });
