@@ -45,6 +45,32 @@ function withoutTimes(text: string): unknown {
 }
 const journalWithoutTimes = (path: string) => readFileSync(path, "utf8").trim().split("\n").map((l) => withoutTimes(l));
 
+/** A config file of the test's search with another seed (nothing of it cached yet). */
+function seeded(seed: number): string {
+  const cfg = join(dir, `search-seed${seed}.json`);
+  writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed }));
+  return cfg;
+}
+
+/** A queued search of `cfg` into `out`, resolved once the server has had `requests` calls (its exit code and stderr to come). */
+async function coordinatorMidway(cfg: string, out: string, url: string, requests = 40) {
+  server.resetStats();
+  const proc = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", url, "--json"], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (c) => resolve(c)));
+  while (server.chatRequests().length < requests && proc.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  return { proc, exited, stderr: () => stderr };
+}
+
+/** The local executor's run of `cfg`, with the queued run in `out` checked against it. */
+async function expectLocalResult(cfg: string, out: string): Promise<void> {
+  const alone = `${out}-local`;
+  const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", `${alone}.sqlite`, "--json"]);
+  expect(c.code, c.stderr).toBe(0);
+  expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+}
+
 beforeAll(async () => {
   if (missing) return;
   redis = await startRedis();
@@ -103,19 +129,12 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
   }, 180_000);
 
   it("finishes with no evaluation lost or duplicated after a worker is killed with SIGKILL midway", async () => {
-    // Fresh seed: nothing of this run is cached yet.
-    const cfg = join(dir, "search-seed7.json");
-    writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed: 7 }));
-    server.resetStats();
+    const cfg = seeded(7);
     const out = join(dir, "killed");
-    const coordinator = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", redis.url, "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    coordinator.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    while (server.chatRequests().length < 40 && coordinator.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const coordinator = await coordinatorMidway(cfg, out, redis.url);
     const victim = workers[0]!;
     victim.proc.kill("SIGKILL");
-    const code = await new Promise<number | null>((resolve) => coordinator.on("exit", (c) => resolve(c)));
-    expect(code, stderr).toBe(0);
+    expect(await coordinator.exited, coordinator.stderr()).toBe(0);
     const evals = evaluations(readJournal(join(out, "events.jsonl")).events);
     expect([...evals.values()].every((n) => n === 1)).toBe(true);
     const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as { cost: { evals: { total: number } } };
@@ -124,23 +143,16 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
     const reqs = server.chatRequests();
     const distinct = new Set(reqs.map(callKey)).size;
     expect(reqs.length - distinct).toBeLessThanOrEqual(2 * CAP);
-    // The same run on the local executor.
-    const alone = join(dir, "killed-local");
-    const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", join(dir, "killed-local.sqlite"), "--json"]);
-    expect(c.code, c.stderr).toBe(0);
-    expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+    await expectLocalResult(cfg, out);
     workers[0] = await startWorker(redis.url);
   }, 240_000);
 
   it("after the coordinator is killed with SIGKILL, --resume ends as the local run with no call paid twice; status shows the queue", async () => {
-    const cfg = join(dir, "search-seed11.json");
-    writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed: 11 }));
-    server.resetStats();
+    const cfg = seeded(11);
     const out = join(dir, "coordinator-killed");
-    const coordinator = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", redis.url, "--json"], { stdio: "ignore" });
-    while (server.chatRequests().length < 40 && coordinator.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    coordinator.kill("SIGKILL");
-    await new Promise((resolve) => coordinator.on("exit", resolve));
+    const coordinator = await coordinatorMidway(cfg, out, redis.url);
+    coordinator.proc.kill("SIGKILL");
+    await coordinator.exited;
     const r = await runCli(["search", "--resume", out, "--executor", "queue", "--queue", redis.url, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const reqs = server.chatRequests();
@@ -155,10 +167,7 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
     expect(s.queue.spend.items).toBeGreaterThan(0);
     expect(s.queue.spend.calls).toBeGreaterThanOrEqual(new Set(reqs.map(callKey)).size);
 
-    const alone = join(dir, "coordinator-local");
-    const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", join(dir, "coordinator-local.sqlite"), "--json"]);
-    expect(c.code, c.stderr).toBe(0);
-    expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+    await expectLocalResult(cfg, out);
   }, 240_000);
 
   it("compare runs each seed as a coordinator on the same workers, with the local executor's figures", async () => {
@@ -196,23 +205,14 @@ describe.skipIf(missing !== undefined)("a Redis restart in the middle of a queue
     mkdirSync(data);
     const first = await startRedis({ dir: data, appendonly: true });
     const own = await Promise.all([0, 1].map(() => startWorker(first.url)));
-    const cfg = join(dir, "search-seed13.json");
-    writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(configPath, "utf8")), seed: 13 }));
-    server.resetStats();
+    const cfg = seeded(13);
     const out = join(dir, "restarted");
-    const coordinator = spawn(process.execPath, [BIN, "search", "--config", cfg, "--out", out, "--executor", "queue", "--queue", first.url, "--json"], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    coordinator.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => coordinator.on("exit", (c) => resolve(c)));
-    while (server.chatRequests().length < 40 && coordinator.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const coordinator = await coordinatorMidway(cfg, out, first.url);
     await first.stop();
     const second = await startRedis({ port: first.port, dir: data, appendonly: true });
     try {
-      expect(await exited, stderr).toBe(0);
-      const alone = join(dir, "restarted-local");
-      const c = await runCli(["search", "--config", cfg, "--out", alone, "--cache", join(dir, "restarted-local.sqlite"), "--json"]);
-      expect(c.code, c.stderr).toBe(0);
-      expect(withoutTimes(readFileSync(join(out, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(alone, "result.json"), "utf8")));
+      expect(await coordinator.exited, coordinator.stderr()).toBe(0);
+      await expectLocalResult(cfg, out);
     } finally {
       await Promise.all(own.map((w) => w.stop()));
       await second.stop();
