@@ -1,8 +1,8 @@
 /**
- * The per-endpoint concurrency cap held over every worker together: a counting semaphore in Redis
- * (the "fair semaphore" of Redis in Action: an owners set ordered by a Redis counter, so clock skew
- * between machines cannot let two holders in at once, and a timeouts set from which holders of a
- * dead worker expire). A holder renews its lease while its call runs.
+ * The per-endpoint concurrency cap held over every worker together: a counting semaphore in Redis,
+ * a sorted set of holders scored by when they last renewed, taken by a short script so the check
+ * and the take are one step. Holders of a dead worker expire; a live holder renews its lease while
+ * its call runs.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -21,22 +21,33 @@ export function limitKey(model: ModelSpec): string {
   return `${KEY_PREFIX}:limit:${createHash("sha256").update(JSON.stringify(endpointIdentity(model))).digest("hex").slice(0, 24)}`;
 }
 
+/**
+ * Take a slot when fewer than `cap` are held, after dropping holders whose lease ran out: one script,
+ * so no two workers can both see the last free slot. Time is the Redis server's, so clock skew
+ * between machines moves nothing.
+ */
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  return 1
+end
+return 0`;
+const RENEW = `
+local t = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])`;
+
 /** Try once to take one of `cap` slots; the token when taken. */
 async function tryAcquire(redis: Redis, stem: string, cap: number): Promise<string | undefined> {
   const token = randomUUID();
-  const now = Date.now();
-  const [owners, times, counter] = [`${stem}:owners`, `${stem}:times`, `${stem}:counter`];
-  const first = await redis.multi().zremrangebyscore(times, "-inf", now - LEASE_MS).zinterstore(owners, 2, owners, times, "WEIGHTS", 1, 0).incr(counter).exec();
-  const n = Number(first?.[2]?.[1]);
-  const second = await redis.multi().zadd(times, now, token).zadd(owners, n, token).zrank(owners, token).exec();
-  const rank = second?.[2]?.[1];
-  if (typeof rank === "number" && rank < cap) return token;
-  await redis.multi().zrem(times, token).zrem(owners, token).exec();
-  return undefined;
+  const got = await redis.eval(ACQUIRE, 1, `${stem}:holders`, cap, LEASE_MS, token);
+  return got === 1 ? token : undefined;
 }
 
 async function release(redis: Redis, stem: string, token: string): Promise<void> {
-  await redis.multi().zrem(`${stem}:times`, token).zrem(`${stem}:owners`, token).exec();
+  await redis.zrem(`${stem}:holders`, token);
 }
 
 /** Hold one of `cap` slots of the endpoint while `work` runs. */
@@ -47,7 +58,7 @@ export async function withSlot<T>(redis: Redis, stem: string, cap: number, work:
     await sleep(wait * (0.5 + Math.random()));
   }
   const held = token;
-  const renew = setInterval(() => void redis.zadd(`${stem}:times`, "XX", Date.now(), held).catch(() => undefined), LEASE_MS / 4);
+  const renew = setInterval(() => void redis.eval(RENEW, 1, `${stem}:holders`, held).catch(() => undefined), LEASE_MS / 4);
   try {
     return await work();
   } finally {
