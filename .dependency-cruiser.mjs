@@ -14,6 +14,8 @@ const LAYERS = [
   { name: "exec and sim", paths: ["src/exec/", "src/sim/"] },
   { name: "agent", paths: ["src/agent/"] },
   { name: "search", paths: ["src/search/"] },
+  // Evaluations across machines: the coordinator's evaluator and the worker, over a Redis queue.
+  { name: "queue", paths: ["src/queue/"] },
   { name: "runs", paths: ["src/runs/"] },
   { name: "report, serve and testing", paths: ["src/report/", "src/serve/", "src/testing/"] },
   // The one place that knows every built-in name (tasks, pools, the simulator).

@@ -202,7 +202,9 @@ export function buildProgram(io: Io): Command {
         .option("--no-insights", "ablation: Agent-REINFORCE without the paper's insights")
         .option("--random-init", "ablation: Agent-REINFORCE without probes, agent initialisation and pretest")
         .option("--no-fuser", "ablation: no fuser role")
-        .option("--output-model <model>", "fix the output node's model (the paper's final-decision node)"),
+        .option("--output-model <model>", "fix the output node's model (the paper's final-decision node)")
+        .addOption(new Option("--executor <kind>", "where graphs are evaluated: local (this process, default) or queue (workers pulling from --queue)").choices(["local", "queue"]))
+        .option("--queue <url>", "with --executor queue: the Redis the workers pull from, e.g. redis://127.0.0.1:6379"),
     );
 
   searchOptions(
@@ -244,9 +246,20 @@ export function buildProgram(io: Io): Command {
     .action(async (dir: string | undefined, opts) => (await import("./commands/dashboard.js")).dashboardCommand(dir, opts, io));
 
   program
+    .command("worker")
+    .description("pull evaluation jobs of `search --executor queue` runs from a Redis queue and run them, until SIGINT or SIGTERM")
+    .requiredOption("--queue <url>", "the Redis the coordinators add jobs to, e.g. redis://127.0.0.1:6379")
+    .option("--pool <pool>", "pool file to run the jobs with instead of the coordinator's (same model ids, this machine's endpoints)")
+    .option("--concurrency <n>", "model calls (and jobs) in flight at once on this worker (default 8)", intArg("--concurrency"))
+    .option("--sandbox", "run each job in a separate process (BullMQ sandboxed processors), so CPU work such as code grading never stalls the worker")
+    .option("--lock-ms <ms>", "how long a job stays with a worker that stopped answering before another worker takes it (default 10000)", intArg("--lock-ms"))
+    .action(async (opts) => (await import("./commands/worker.js")).workerCommand(opts, io));
+
+  program
     .command("status")
     .description("say where a search run stands: finished, running or interrupted, evaluations done, the best graph so far, and how to continue it")
     .argument("<run-dir>", "folder written by `tts-graph search --out DIR`")
+    .option("--queue <url>", "also show the queue's workers, its jobs and the run's spend (for a run with --executor queue)")
     .option("--json", "print one JSON document on stdout")
     .action(async (dir: string, opts) => (await import("./commands/status.js")).statusCommand(dir, opts, io));
 

@@ -28,6 +28,8 @@ export interface CompareOptions {
   /** Test items used when the task has no ground truth. */
   testItems?: number | undefined;
   onRun?: ((run: CompareRun, done: number, total: number) => void) | undefined;
+  /** The evaluator of each seed's runs instead of the local executor's (e.g. a queue's). */
+  evaluatorFor?: ((seed: number) => Evaluator) | undefined;
   /** Events of each run (e.g. for a log per run). */
   sinkFor?: ((optimizer: string, seed: number) => EventSink | undefined) | undefined;
 }
@@ -102,7 +104,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   for (const optimizer of options.optimizers) {
     for (let seed = 0; seed < options.seeds; seed++) {
       const config: SearchConfig = { ...options.base, optimizer, seed };
-      const setup = buildSearch(config, parts);
+      const built = buildSearch(config, parts);
+      const setup = options.evaluatorFor ? { ...built, evaluator: options.evaluatorFor(seed) } : built;
       const result: SearchResult = await runSearch(setup, { sink: options.sinkFor?.(optimizer, seed) });
       const s = await score(result.best.graph, result.best.hash);
       const run: CompareRun = {

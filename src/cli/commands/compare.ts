@@ -12,6 +12,8 @@ import { optimizers, resolveOptimizer } from "../../search/plugins.js";
 import { emit, table, type Io } from "../output.js";
 import { checkPoolForTask, configFrom, probeSearch, resolveParts, withPlugins, type SearchFlags } from "../shared/search-config.js";
 import { CurveRecorder, writeCompareReport } from "../../report/compare.js";
+import { queueEvaluatorFor, queueUrlOf, runSpecOf } from "../queue-setup.js";
+import type { QueueEvaluator } from "../../queue/index.js";
 
 export interface CompareOpts extends SearchFlags {
   optimizers: string;
@@ -53,13 +55,22 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       throw new UserError(`the ${n} optimizer needs an LLM and none is configured: give --agent MODEL_ID (a pool model, or with --agent-url URL a model of an OpenAI-compatible endpoint)`, { code: "needs_llm", source: "--agent" });
     }
   }
+  queueUrlOf(opts);
   const parts = resolveParts(base, opts.cache);
   const curves = opts.report !== undefined ? new CurveRecorder() : undefined;
+  // With --executor queue every seed's runs (and the test scoring, seed 0) are coordinators on the shared workers.
+  const queued: QueueEvaluator[] = [];
   try {
     await probeSearch(base, parts, opts, io);
+    for (let seed = 0; seed < opts.seeds; seed++) {
+      const q = await queueEvaluatorFor(opts, runSpecOf(base, seed));
+      if (q) queued.push(q);
+    }
     const testEvaluator = parts.task.truth
       ? undefined
-      : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0, sampling: base.sampling }));
+      : queued.length > 0
+        ? queued[0]!.evaluator
+        : executorEvaluator(createExecContext({ task: parts.task, models: parts.pool.pool.models, providers: parts.providers, cache: parts.cache, concurrency: base.concurrency, seed: 0, sampling: base.sampling }));
     const result = await runCompare({
       optimizers: names,
       seeds: opts.seeds,
@@ -68,11 +79,13 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       truthItems: opts.truthItems,
       testEvaluator,
       sinkFor: curves ? (optimizer, seed) => curves.sinkFor(optimizer, seed) : undefined,
+      ...(queued.length > 0 ? { evaluatorFor: (seed: number) => queued[seed]!.evaluator } : {}),
       onRun: (run, done, total) => io.stderr(`[${done}/${total}] ${run.optimizer} seed ${run.seed}: ${pct(run.accuracy)}% (validated ${run.validation !== undefined ? pct(run.validation) + "%" : "n/a"}, ${run.evals} evaluations)\n`),
     });
     if (curves && opts.report) io.stderr(`comparison report: ${await writeCompareReport(opts.report, result, curves, base, parts, opts.truthItems)}\n`);
     emit(io, opts.json, result, () => text(result));
   } finally {
     parts.cache?.close();
+    for (const q of queued) await q.close();
   }
 }

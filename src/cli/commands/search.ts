@@ -27,6 +27,8 @@ import { ProgressLine } from "../progress.js";
 import { checkPoolForTask, configFrom, defaultOutDir, probeSearch, resolveParts, withAbsoluteFiles, withPlugins, type SearchFlags } from "../shared/search-config.js";
 import { DEFAULT_SAMPLING } from "../../exec/context.js";
 import { isSimTask, outputCapWarnings, simModelId } from "../../sim/index.js";
+import { queueEvaluatorFor, queueUrlOf, runSpecOf } from "../queue-setup.js";
+import type { QueueEvaluator } from "../../queue/index.js";
 
 export interface SearchOpts extends SearchFlags {
   out?: string;
@@ -68,7 +70,7 @@ function summary(result: SearchResult, out: string, truth: { accuracy: number; s
 }
 
 /** Flags that only say where things are or how fast to go: a resume may change them. */
-const RESUME_FREE_FLAGS = "--cache, --no-cache, --concurrency, --data and --json";
+const RESUME_FREE_FLAGS = "--cache, --no-cache, --concurrency, --data, --executor, --queue and --json";
 
 /** The run's config with the flags given to `--resume` checked against it: flags that change the result must match. */
 export function resumeConfig(stored: SearchConfig, opts: SearchOpts, dir: string): SearchConfig {
@@ -112,6 +114,7 @@ function prepare(recorded: SearchConfig, effective: SearchConfig, cacheOpt: stri
 }
 
 export async function searchCommand(opts: SearchOpts, io: Io): Promise<void> {
+  queueUrlOf(opts);
   if (opts.resume !== undefined) return resumeSearch(opts.resume, opts, io);
   const given = await withPlugins(configFrom(opts), opts.config ?? "command line");
   const config = withAbsoluteFiles(given);
@@ -182,24 +185,26 @@ async function execute(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io): P
     p.parts.cache?.close();
     process.exit(code);
   });
+  const queued = await queueEvaluatorFor(opts, runSpecOf(config));
   try {
-    await searchAndReport(run, p, opts, io, progress);
+    await searchAndReport(run, p, opts, io, progress, queued);
     // Writing the report may never yield to the event loop: a signal that came meanwhile is answered
     // now, rather than dropped with the handlers.
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
     untrap();
+    await queued?.close();
   }
 }
 
 /** Run the search, then write its report and summary. */
-async function searchAndReport(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io, progress: ProgressLine): Promise<void> {
+async function searchAndReport(run: SearchRun, p: Prepared, opts: SearchOpts, io: Io, progress: ProgressLine, queued: QueueEvaluator | undefined): Promise<void> {
   const { dir: out, config } = run;
   const warnings = setupWarnings(p.parts, config);
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   let result: SearchResult;
   try {
-    result = await run.execute(p.setup, { onEvent: (e, state) => progress.update(e, state), warnings });
+    result = await run.execute(queued ? { ...p.setup, evaluator: queued.evaluator } : p.setup, { onEvent: (e, state) => progress.update(e, state), warnings });
   } catch (err) {
     progress.clearLive();
     if (run.resultsUnwritten) io.stderr(`the search finished but its results could not be written; its folder ${out} keeps the whole journal, and after fixing the cause the results are written with:\n  ${resumeCommandFor(out)}\n`);

@@ -13,9 +13,10 @@ import type { ModelSpec } from "../../models/spec.js";
 import { absoluteSplitConfig } from "../../tasks/splits.js";
 import { openCache, poolFor, probeEndpoints, withAbsolutePaths } from "../exec-setup.js";
 import type { Io } from "../output.js";
+import type { QueueFlags } from "../queue-setup.js";
 
 /** Flags shared by `search` and `compare`. */
-export interface SearchFlags extends SamplingFlags {
+export interface SearchFlags extends SamplingFlags, QueueFlags {
   config?: string;
   task?: string;
   pool?: string;
