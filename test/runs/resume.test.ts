@@ -208,7 +208,7 @@ describe("run folders are not reused by accident", () => {
     const bad = await runCli(["search", "--resume", baseDir, "--seed", "6", "--evals", "400"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/evals is 300 in the run, 400 now; seed is 5 in the run, 6 now/);
-    expect(bad.stderr).toMatch(/only --cache, --no-cache, --concurrency, --data and --json may differ/);
+    expect(bad.stderr).toMatch(/only --cache, --no-cache, --concurrency, --data, --executor, --queue and --json may differ/);
     const force = await runCli(["search", "--resume", baseDir, "--force"]);
     expect(force.code).toBe(2);
     expect(force.stderr).toMatch(/--force cannot be used with --resume/);

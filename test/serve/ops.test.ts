@@ -132,7 +132,8 @@ describe("/health with an unreachable endpoint", () => {
     writeFileSync(pool, JSON.stringify({ version: 1, models: [{ id: "gone", family: "t", params: 1e9, layers: 16, hidden: 2048, endpoint: { kind: "openai", baseURL: "http://127.0.0.1:9/v1", model: "m", maxRetries: 0 } }] }));
     const graph = join(dir, "one.json");
     writeFileSync(graph, JSON.stringify({ version: 1, name: "one", nodes: [{ id: "a", role: "assistant", model: "gone" }], edges: [], output: "a" }));
-    session = await startServe([graph], { pool, host: "127.0.0.1", port: 0, cache: false });
+    // `serve` probes endpoints before it listens; with --no-probe it starts, and /health says what is down.
+    session = await startServe([graph], { pool, host: "127.0.0.1", port: 0, cache: false, probe: false });
     const r = await fetch(`${session.server.url}/health`);
     expect(r.status).toBe(503);
     const body = (await r.json()) as { status: string; models: Record<string, { state: string; error?: string }> };
