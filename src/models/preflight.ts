@@ -40,8 +40,11 @@ function answered(err: unknown): string {
   return `${e.message ?? String(err)}${cause ? ` (${cause})` : ""}`;
 }
 
-/** Check one endpoint of a model. Never throws. */
-export async function checkEndpoint(model: ModelSpec, endpoint: OpenAIEndpoint, options: OpenAIProviderOptions = {}): Promise<EndpointCheck> {
+/**
+ * Check one endpoint of a model. Never throws. With `listOnly` a server that answers the listing is
+ * up whatever it lists, and no chat is sent (a readiness check asked again and again must not generate).
+ */
+export async function checkEndpoint(model: ModelSpec, endpoint: OpenAIEndpoint, options: OpenAIProviderOptions & { listOnly?: boolean } = {}): Promise<EndpointCheck> {
   const base = { model: model.id, url: endpoint.baseURL, served: endpoint.model };
   let client;
   try {
@@ -51,10 +54,10 @@ export async function checkEndpoint(model: ModelSpec, endpoint: OpenAIEndpoint, 
   }
   try {
     const list = await client.models.list();
-    if (list.data.some((m) => m.id === endpoint.model)) return { ...base, ok: true };
+    if (options.listOnly || list.data.some((m) => m.id === endpoint.model)) return { ...base, ok: true };
   } catch (err) {
     // A server without the listing route is asked by chat; any other failure is the answer.
-    if (!(err instanceof APIError && (err.status === 404 || err.status === 405 || err.status === 501))) return { ...base, ok: false, problem: answered(err) };
+    if (options.listOnly || !(err instanceof APIError && (err.status === 404 || err.status === 405 || err.status === 501))) return { ...base, ok: false, problem: answered(err) };
   }
   try {
     await client.chat.completions.create({ model: endpoint.model, messages: [{ role: "user", content: "Reply with OK." }], ...tokenLimit(model.reasoning, 1) });

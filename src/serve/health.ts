@@ -5,7 +5,8 @@
  * ready at once. A model that did not answer is probed again, at most once per `retryMs`, when
  * readiness is next asked.
  */
-import { openAIClient } from "../models/openai.js";
+import type { OpenAIEndpoint } from "../models/openai.js";
+import { checkEndpoint } from "../models/preflight.js";
 import type { ModelSpec } from "../models/spec.js";
 
 export type ModelHealth = { state: "ready" } | { state: "probing" } | { state: "unreachable"; error: string };
@@ -15,17 +16,13 @@ export interface Readiness {
   models: Record<string, ModelHealth>;
 }
 
-/** Probe one model; resolves to its health, never rejects. */
+/** Probe one model by listing its servers' models; ready when any replica answers. Never rejects. */
 export async function probeModel(model: ModelSpec, timeoutMs = 5000): Promise<ModelHealth> {
   if (model.endpoint.kind !== "openai") return { state: "ready" };
-  try {
-    const client = openAIClient(model.id, model.endpoint);
-    await client.models.list({ timeout: timeoutMs, maxRetries: 0 });
-    return { state: "ready" };
-  } catch (err) {
-    const e = err as Error & { cause?: Error };
-    return { state: "unreachable", error: `${model.endpoint.baseURL}: ${e.message}${e.cause?.message ? ` (${e.cause.message})` : ""}` };
-  }
+  const endpoints = (model.endpoints ?? [model.endpoint]) as OpenAIEndpoint[];
+  const checks = await Promise.all(endpoints.map((e) => checkEndpoint(model, { ...e, timeoutMs: Math.min(e.timeoutMs ?? timeoutMs, timeoutMs), maxRetries: 0 }, { listOnly: true })));
+  if (checks.some((c) => c.ok)) return { state: "ready" };
+  return { state: "unreachable", error: checks.map((c) => `${c.url}: ${c.problem ?? "no answer"}`).join("; ") };
 }
 
 /** Tracks the readiness of a set of models, probing them at start and again while any is not ready. */

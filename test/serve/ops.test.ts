@@ -9,6 +9,9 @@ import OpenAI, { APIError, AuthenticationError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY_ENV, startServe, type ServeSession } from "../../src/cli/commands/serve.js";
 import { resolveTask } from "../../src/resolve.js";
+import type { ModelSpec } from "../../src/models/spec.js";
+import { probeModel } from "../../src/serve/health.js";
+import { startOpenAIServer } from "../helpers/openai-server.js";
 import { ROOT } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -140,5 +143,29 @@ describe("/health with an unreachable endpoint", () => {
     expect(body.status).toBe("not_ready");
     expect(body.models.gone!.state).toBe("unreachable");
     expect(body.models.gone!.error).toMatch(/127\.0\.0\.1:9/);
+  });
+});
+
+describe("readiness of a model with replicas", () => {
+  it("is ready when one replica answers, and names every dead one when none does", async () => {
+    const live = await startOpenAIServer();
+    try {
+      const spec = (urls: string[]) => ({
+        id: "m",
+        family: "t",
+        params: 1e9,
+        layers: 16,
+        hidden: 2048,
+        endpoint: { kind: "openai" as const, baseURL: urls[0]!, model: "m" },
+        endpoints: urls.map((baseURL) => ({ kind: "openai" as const, baseURL, model: "m" })),
+      });
+      // Port 9 (discard) on 127.0.0.1 refuses connections.
+      expect(await probeModel(spec(["http://127.0.0.1:9/v1", live.baseURL]) as ModelSpec)).toEqual({ state: "ready" });
+      const down = await probeModel(spec(["http://127.0.0.1:9/v1", "http://127.0.0.1:9/v2"]) as ModelSpec);
+      expect(down.state).toBe("unreachable");
+      expect(down.state === "unreachable" && down.error).toMatch(/127\.0\.0\.1:9\/v1: .*; http:\/\/127\.0\.0\.1:9\/v2: /);
+    } finally {
+      await live.close();
+    }
   });
 });
