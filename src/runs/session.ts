@@ -45,10 +45,13 @@ export class SearchRun {
   /** What was served from the journal (kept out of the result, which must not depend on it). */
   readonly stats: RunStats = newRunStats();
   private recorder: RunRecorder | undefined;
-  private removed = false;
-  private done = false;
-  private unwritten = false;
-  private unopened = false;
+  /**
+   * How `execute` ended: `finished` (results on disk), `discarded` (a new run that recorded nothing
+   * removed its folder), `unopened` (a resumed run could not open its journal: folder unchanged),
+   * `unwritten` (the search finished but its results could not be written), `failed` (any other
+   * error: the folder is resumable); undefined while it has not ended.
+   */
+  private outcome: "finished" | "discarded" | "unopened" | "unwritten" | "failed" | undefined;
 
   private constructor(
     readonly dir: string,
@@ -92,8 +95,8 @@ export class SearchRun {
       // The journal could not be opened (a full disk, a read-only folder): a new run leaves nothing behind.
       if (this.created !== undefined) {
         discardNewRun(this.dir, this.created);
-        this.removed = true;
-      } else this.unopened = true;
+        this.outcome = "discarded";
+      } else this.outcome = "unopened";
       throw err;
     }
     this.recorder = recorder;
@@ -107,17 +110,20 @@ export class SearchRun {
         // Nothing ran: leave no run folder behind for a config that cannot run.
         recorder.stop("error");
         discardNewRun(this.dir, this.created);
-        this.removed = true;
-      } else recorder.stop(`error: ${(err as Error).message ?? String(err)}`);
+        this.outcome = "discarded";
+      } else {
+        recorder.stop(`error: ${(err as Error).message ?? String(err)}`);
+        this.outcome = "failed";
+      }
       throw err;
     }
     try {
       recorder.finish(result, bestGraphOf(result, this.config));
     } catch (err) {
-      this.unwritten = true;
+      this.outcome = "unwritten";
       throw err;
     }
-    this.done = true;
+    this.outcome = "finished";
     return result;
   }
 
@@ -132,22 +138,22 @@ export class SearchRun {
 
   /** True once the search has finished and its results are on disk. */
   get finished(): boolean {
-    return this.done;
+    return this.outcome === "finished";
   }
 
   /** True when the search finished but its results could not be written (the journal holds them all). */
   get resultsUnwritten(): boolean {
-    return this.unwritten;
+    return this.outcome === "unwritten";
   }
 
   /** True when a resumed run could not open its journal for writing (the folder was not changed). */
   get journalUnopened(): boolean {
-    return this.unopened;
+    return this.outcome === "unopened";
   }
 
   /** True when a failed new run removed its folder again. */
   get discarded(): boolean {
-    return this.removed;
+    return this.outcome === "discarded";
   }
 
   /** For a resumed run: what came from the journal and what ran anew. */
