@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queueStatus } from "../../src/queue/index.js";
 import { readJournal } from "../../src/runs/journal.js";
 import type { RecordedEvent } from "../../src/search/events.js";
 import { BIN, runCli } from "../helpers/cli.js";
@@ -123,6 +124,8 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
     expect(server.maxInFlight).toBeLessThanOrEqual(2 * CAP);
     expect(withoutTimes(readFileSync(join(queued, "result.json"), "utf8"))).toEqual(withoutTimes(readFileSync(join(local, "result.json"), "utf8")));
     expect(journalWithoutTimes(join(queued, "events.jsonl"))).toEqual(journalWithoutTimes(join(local, "events.jsonl")));
+    // Each job was removed once the coordinator had read its result: a long run does not grow Redis.
+    expect((await queueStatus(redis.url)).jobs).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
     // Every worker took part.
     const jobs = workers.map((w) => w.stderr());
     expect(jobs.every((s) => s.includes("pulling"))).toBe(true);
@@ -160,10 +163,13 @@ describe.skipIf(missing !== undefined)("search --executor queue with three worke
 
     const status = await runCli(["status", out, "--queue", redis.url, "--json"]);
     expect(status.code, status.stderr).toBe(0);
-    const s = JSON.parse(status.stdout) as { state: string; queue: { workers: unknown[]; jobs: { waiting: number; failed: number }; spend: { items: number; calls: number } } };
+    const s = JSON.parse(status.stdout) as { state: string; queue: { workers: unknown[]; jobs: { waiting: number; completed: number; failed: number }; spend: { items: number; calls: number } } };
     expect(s.state).toBe("finished");
     expect(s.queue.workers).toHaveLength(3);
     expect(s.queue.jobs.waiting).toBe(0);
+    // The jobs that finished while the coordinator was down were read by the resume, then removed.
+    expect(s.queue.jobs.completed).toBe(0);
+    expect(s.queue.jobs.failed).toBe(0);
     expect(s.queue.spend.items).toBeGreaterThan(0);
     expect(s.queue.spend.calls).toBeGreaterThanOrEqual(new Set(reqs.map(callKey)).size);
 
