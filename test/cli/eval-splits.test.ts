@@ -25,7 +25,8 @@ function writePool(baseURL: string): void {
 }
 
 beforeAll(async () => {
-  server = await startOpenAIServer();
+  // It lists the pool's models, so the endpoint check before each run needs no chat.
+  server = await startOpenAIServer({ models: ["small", "big"] });
   // Wrong on every third question, so scores are not all 100%; the last question has no readable answer.
   server.setHandler((req) => {
     const text = req.body?.messages?.at(-1)?.content ?? "";
@@ -35,7 +36,7 @@ beforeAll(async () => {
   writePool(server.baseURL);
   const config = join(dir, "search.yaml");
   writeFileSync(config, `task: ${taskPath}\npool: ${poolPath}\nevals: 60\nbudget: 6\nselection:\n  candidates: 2\n  items: 4\nsplits:\n  search: 12\n  validation: 6\n  seed: 5\n`);
-  const r = await runCli(["search", "--config", config, "--no-cache", "--no-probe", "--out", runDir]);
+  const r = await runCli(["search", "--config", config, "--no-cache", "--out", runDir]);
   if (r.code !== 0) throw new Error(`search failed: ${r.stderr}`);
 }, 120_000);
 afterAll(() => server.close());
@@ -46,7 +47,7 @@ describe("eval of a search run's graph", () => {
   it("records the splits in the run and scores the run's held-out items by default", async () => {
     const recorded = JSON.parse(readFileSync(join(runDir, "config.json"), "utf8"));
     expect(recorded.splits).toEqual({ search: 12, validation: 6, seed: 5 });
-    const r = await runCli(["eval", runDir, "--no-cache", "--json", "--no-probe"]);
+    const r = await runCli(["eval", runDir, "--no-cache", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const doc = json(r.stdout);
     expect(doc).toMatchObject({ split: "test", items: 22, overlap: 0, run: runDir });
@@ -60,18 +61,18 @@ describe("eval of a search run's graph", () => {
   });
 
   it("keeps the same held-out items whatever --seed is (it seeds sampling, not splits)", async () => {
-    const a = json((await runCli(["eval", join(runDir, "best.graph.json"), "--no-cache", "--json", "--no-probe"])).stdout);
-    const b = json((await runCli(["eval", join(runDir, "best.graph.json"), "--no-cache", "--json", "--seed", "1", "--no-probe"])).stdout);
+    const a = json((await runCli(["eval", join(runDir, "best.graph.json"), "--no-cache", "--json"])).stdout);
+    const b = json((await runCli(["eval", join(runDir, "best.graph.json"), "--no-cache", "--json", "--seed", "1"])).stdout);
     expect(b.itemResults.map((i) => i.id)).toEqual(a.itemResults.map((i) => i.id));
   });
 
   it("refuses items the search used (exit 2), and scores them with --allow-overlap and a warning", async () => {
-    const all = await runCli(["eval", runDir, "--split", "all", "--no-cache", "--no-probe"]);
+    const all = await runCli(["eval", runDir, "--split", "all", "--no-cache"]);
     expect(all.code).toBe(2);
     expect(all.stderr).toMatch(/18 of the 40 items of the all split were used by the search in .*--allow-overlap/);
-    const search = await runCli(["eval", runDir, "--split", "search", "--no-cache", "--no-probe"]);
+    const search = await runCli(["eval", runDir, "--split", "search", "--no-cache"]);
     expect(search.code).toBe(2);
-    const forced = await runCli(["eval", runDir, "--split", "all", "--allow-overlap", "--no-cache", "--json", "--no-probe"]);
+    const forced = await runCli(["eval", runDir, "--split", "all", "--allow-overlap", "--no-cache", "--json"]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain("warning: 18 of the 40 items were used by the search");
     expect(json(forced.stdout)).toMatchObject({ items: 40, overlap: 18 });
@@ -80,13 +81,13 @@ describe("eval of a search run's graph", () => {
   it("counts an output with no readable answer apart, in text and JSON", async () => {
     const graph = join(dir, "single.json");
     writeFileSync(graph, JSON.stringify(SINGLE));
-    const r = await runCli(["eval", graph, "--task", taskPath, "--style", "number", "--pool", poolPath, "--split", "all", "--no-cache", "--json", "--no-probe"]);
+    const r = await runCli(["eval", graph, "--task", taskPath, "--style", "number", "--pool", poolPath, "--split", "all", "--no-cache", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const doc = json(r.stdout);
     expect(doc.items).toBe(40);
     expect(doc.unreadable).toBe(1);
     expect(doc.itemResults.find((i) => i.id === "q39")).toMatchObject({ unreadable: true, correct: false });
-    const text = await runCli(["eval", graph, "--task", taskPath, "--style", "number", "--pool", poolPath, "--split", "all", "--no-cache", "--no-probe"]);
+    const text = await runCli(["eval", graph, "--task", taskPath, "--style", "number", "--pool", poolPath, "--split", "all", "--no-cache"]);
     expect(text.stdout).toMatch(/no answer: 1 of the \d+ wrong items had no readable answer/);
     expect(text.stdout).toContain("every item: 40 items");
   });
@@ -102,7 +103,7 @@ describe.skipIf(!hasGsm8k)("eval --split all on GSM8K", () => {
     writeFileSync(graph, JSON.stringify(SINGLE));
     // Every answer is 42: few are right, but every item is scored and none is unreadable.
     server.setHandler(() => ({ kind: "answer", text: "The answer is 42." }));
-    const r = await runCli(["eval", graph, "--task", "gsm8k", "--data", DATA, "--pool", poolPath, "--split", "all", "--no-cache", "--json", "--concurrency", "32", "--no-probe"], { timeoutMs: 240_000 });
+    const r = await runCli(["eval", graph, "--task", "gsm8k", "--data", DATA, "--pool", poolPath, "--split", "all", "--no-cache", "--json", "--concurrency", "32"], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     const doc = json(r.stdout);
     expect(doc).toMatchObject({ items: 1319, split: "all", unreadable: 0, errored: 0 });

@@ -174,7 +174,7 @@ describe("the example task file", () => {
 describe("a task file in eval, against a real OpenAI-compatible server", () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startOpenAIServer();
+    server = await startOpenAIServer({ models: ["small"] });
   });
   afterAll(() => server.close());
 
@@ -192,10 +192,12 @@ describe("a task file in eval, against a real OpenAI-compatible server", () => {
     writeFileSync(pool, `models:\n  - id: small\n    family: test\n    params: 1e9\n    layers: 16\n    hidden: 2048\n    endpoint: {kind: openai, baseURL: "${server.baseURL}", model: small}\n`);
     const graph = join(sub, "graph.json");
     writeFileSync(graph, JSON.stringify(SINGLE));
-    const r = await runCli(["eval", graph, "--task", task, "--pool", pool, "--split", "all", "--no-cache", "--json", "--no-probe"]);
+    const r = await runCli(["eval", graph, "--task", task, "--pool", pool, "--split", "all", "--no-cache", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ task: "file:task.yaml", items: 3, correct: 3 });
     const sent = server.chatRequests().map((q) => q.body!.messages!);
+    // The endpoint check found the model in the listing: it sent no chat of its own.
+    expect(server.requests.filter((q) => q.method === "GET" && q.path.endsWith("/models")).length).toBeGreaterThan(0);
     expect(sent).toHaveLength(3);
     for (const m of sent) {
       expect(m.slice(0, 3)).toEqual([
