@@ -78,14 +78,22 @@ interface Fault {
   retryAfterMs?: number;
 }
 
+/**
+ * The client's timeout where a fault is waited out: far above a normal answer's time even on a busy
+ * machine (a normal answer past it would be a timeout the test did not inject), and a stalled body
+ * resumes only well after it, so which calls time out never depends on the machine's load.
+ */
+const TIMEOUT_MS = 1500;
+const STALL_MS = 4 * TIMEOUT_MS;
+
 const FAULTS: Fault[] = [
   { name: "429 with Retry-After", fault: () => ({ kind: "status", status: 429, headers: { "retry-after-ms": "3" } }), error: /HTTP 429/, retryable: true, retryAfterMs: 3 },
   { name: "500", fault: () => ({ kind: "status", status: 500, message: "internal error" }), error: /HTTP 500.*internal error/, retryable: true },
   { name: "503", fault: () => ({ kind: "status", status: 503, message: "overloaded" }), error: /HTTP 503.*overloaded/, retryable: true },
-  { name: "a hang past the timeout", fault: () => ({ kind: "hang" }), error: /no response .* within 400 ms/, retryable: true, timeoutMs: 400, maxRetries: 1 },
+  { name: "a hang past the timeout", fault: () => ({ kind: "hang" }), error: new RegExp(`no response .* within ${TIMEOUT_MS} ms`), retryable: true, timeoutMs: TIMEOUT_MS, maxRetries: 1 },
   { name: "the connection closed midway", fault: () => ({ kind: "close" }), error: /broke while reading|could not reach/, retryable: true },
   { name: "truncated JSON", fault: () => ({ kind: "raw", body: '{"id":"x","object":"chat.completion","choices":[{"message":{"content":"12' }), error: /not valid JSON \(truncated or corrupt\)/, retryable: true },
-  { name: "a body that stalls past the timeout", fault: (req) => answer(req, { bodyDelayMs: 1500 }), error: /stalled while sending its response: not complete within 400 ms/, retryable: true, timeoutMs: 400, maxRetries: 1 },
+  { name: "a body that stalls past the timeout", fault: (req) => answer(req, { bodyDelayMs: STALL_MS }), error: new RegExp(`stalled while sending its response: not complete within ${TIMEOUT_MS} ms`), retryable: true, timeoutMs: TIMEOUT_MS, maxRetries: 1 },
   { name: "an empty message (content null)", fault: () => ({ kind: "empty" }), error: /the message has no content/, retryable: false },
 ];
 
@@ -137,7 +145,7 @@ describe.each(FAULTS)("a search against a server answering $name", ({ fault, err
     expect(r.best.validation).toBeDefined();
     expect(r.best.validation!.errored / r.best.validation!.items).toBeLessThanOrEqual(0.5);
     for (const c of r.candidates) expect(failed.has(c.hash)).toBe(false);
-  });
+  }, 120_000);
 
   it("evaluate: exactly the items whose calls finally failed are errored; the others are graded right or wrong as served", async () => {
     server.setHandler(faulty(fault));
@@ -168,7 +176,7 @@ describe.each(FAULTS)("a search against a server answering $name", ({ fault, err
     expect(res.accuracy.n).toBe(items.length - res.errored);
     expect(res.retries).toBe(res.traces.flatMap((t) => t.nodes).reduce((s, n) => s + n.attempts - 1, 0));
     if (retryable) expect(res.retries).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 describe("a server that fails every call", () => {
