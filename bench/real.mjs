@@ -13,11 +13,12 @@ import { join } from "node:path";
 import { buildSearch, createExecContext, evaluate, parseSearchConfig, resolvePool, resolveProviders, resolveTask, runSearch } from "tts-graph";
 import { loadNodeLlamaCpp } from "tts-graph/gguf";
 import { layeredGraph } from "tts-graph/sim";
-import { flags, fmtSeconds, machine, machineLine, pct, repoRoot, sectionHead, writeSection } from "./lib/record.mjs";
+import { flags, fmtSeconds, machine, machineLine, paired, pct, repoRoot, sectionHead, writeSection } from "./lib/record.mjs";
 
 const WORLDS = {
-  chain: { pool: "tiny-chain.yaml", task: "chain", budgets: "BUDGETS_CHAIN", section: "real-chain", title: "A search on real tiny models: the chain world" },
-  arith: { pool: "tiny-gguf.yaml", task: "arith", budgets: "6,12,18", section: "real", title: "A search on real tiny models" },
+  // The chain models' fusers pick among candidates; sampled, they would guess where greedy picks (a greedy fuser, as sampling.roles allows).
+  chain: { pool: "tiny-chain.yaml", task: "chain", budgets: "BUDGETS_CHAIN", sampling: { temperature: 0.7, roles: { fuser: { temperature: 0 } } }, section: "real-chain", title: "A search on real tiny models: the chain world" },
+  arith: { pool: "tiny-gguf.yaml", task: "arith", budgets: "6,12,18", sampling: undefined, section: "real", title: "A search on real tiny models" },
 };
 const { get, has } = flags();
 const worldName = get("world", "chain");
@@ -58,21 +59,13 @@ const layout = (g) => {
 
 /** A graph on the test split through the executor (no cache): accuracy, measured units, per-item correctness. */
 async function onTest(graph, seed) {
-  const ctx = createExecContext({ task, models: pool.pool.models, providers, cache: null, seed });
+  const ctx = createExecContext({ task, models: pool.pool.models, providers, cache: null, seed, sampling: world.sampling });
   const t0 = performance.now();
   const r = await evaluate(graph, test, ctx, { keepPrompts: false, keepText: false });
   if (r.errored > 0) throw new Error(`${r.errored} of ${r.items} test items errored for ${layout(graph)}`);
   return { accuracy: r.accuracy, units: r.meanUnits, flops: r.meanFlops, latencyMs: r.meanLatencyMs, correct: r.traces.map((t) => t.correct === true), seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Paired difference in accuracy on the same items, with a 95% normal interval. */
-function paired(a, b) {
-  const d = a.map((x, i) => Number(x) - Number(b[i]));
-  const mu = d.reduce((s, x) => s + x, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mu) ** 2, 0) / (d.length - 1));
-  const half = (1.959964 * sd) / Math.sqrt(d.length);
-  return { diff: mu, low: mu - half, high: mu + half };
-}
 
 /**
  * When the search is repaid: S, the search's graph FLOPs, against B, the cheapest model of the pool
@@ -92,11 +85,11 @@ const alone = [];
 for (const model of pool.pool.models) alone.push({ model: model.id, graph: layeredGraph(model.id, 1, 1), ...(await onTest(layeredGraph(model.id, 1, 1), 0)) });
 for (const budget of budgets) {
   // The baseline: the best model that fits alone (an oracle choice, which favours the baseline).
-  const space = buildSearch(parseSearchConfig({ task: world.task, pool: poolPath, budget, cache: false }), parts).space;
+  const space = buildSearch(parseSearchConfig({ task: world.task, pool: poolPath, budget, cache: false, sampling: world.sampling }), parts).space;
   const singles = alone.filter((s) => space.check(s.graph).ok);
   const single = singles.reduce((a, b) => (b.accuracy.rate > a.accuracy.rate ? b : a));
   for (let seed = 0; seed < seeds; seed++) {
-    const config = parseSearchConfig({ task: world.task, pool: poolPath, budget, evals, seed, cache: false });
+    const config = parseSearchConfig({ task: world.task, pool: poolPath, budget, evals, seed, cache: false, sampling: world.sampling });
     const t0 = performance.now();
     const result = await runSearch(buildSearch(config, parts));
     const searchSeconds = (performance.now() - t0) / 1000;
@@ -115,7 +108,7 @@ const models = pool.pool.models.map((x) => x.id);
 const L = [];
 L.push(...sectionHead(world.title, "npm run build && npm run bench:real" + (worldName === "chain" ? "" : ` -- --world ${worldName}`) + (quick ? (worldName === "chain" ? " -- --quick" : " --quick") : ""), `${machineLine(m)} The script took ${fmtSeconds(seconds)} in all.`));
 L.push(
-  `Agent-REINFORCE with the rule agent on the pool \`examples/pools/${world.pool}\` (${models.join(", ")}: llama.cpp in-process, one thread each) and the generated \`${world.task}\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included), no response cache, sampling temperature 0.7. ` +
+  `Agent-REINFORCE with the rule agent on the pool \`examples/pools/${world.pool}\` (${models.join(", ")}: llama.cpp in-process, one thread each) and the generated \`${world.task}\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included), no response cache, sampling temperature 0.7${world.sampling?.roles?.fuser ? ` (fusers ${world.sampling.roles.fuser.temperature === 0 ? "greedy" : `at ${world.sampling.roles.fuser.temperature}`})` : ""}. ` +
     `Each chosen graph and the best single model that fits the same budget (every fitting model run on the test split, the best kept: an oracle choice, which favours the baseline) are evaluated on the same ${test.length} held-out test items. ` +
     `Units are measured FLOPs (real token counts) divided by one ${models[0]} call; the difference is paired, item by item, with its 95% interval. ` +
     "Search cost is the FLOPs of every graph evaluation the search made, in units; break-even is when that is repaid by running the chosen graph instead of the cheapest model of the pool (fitting the budget or not) whose lone call is as accurate on the test items: ceil(search FLOPs / (its FLOPs per query - the graph's)) queries.",

@@ -3,7 +3,7 @@
 // executor (llama.cpp in-process, real token counts, real grading). Run `npm run build` first;
 // prints Markdown (the tables in BENCHMARKS.md).
 //
-//   node scripts/measure-chain.mjs [--items 600] [--samples 5] [--temperature 0.7] [--budgets 4,8,12,16,24]
+//   node scripts/measure-chain.mjs [--items 600] [--samples 5] [--temperature 0.7] [--fuser-temperature 0] [--budgets 4,8,12,16,24] [--pool examples/pools/tiny-chain.yaml]
 //
 // On the test split, every model: greedy, one sample, and the vote of k samples (self-consistency:
 // the most frequent answer, ties to the earliest sample; no model call for the vote, so its cost is
@@ -11,11 +11,12 @@
 // given two samples as references). Units are measured FLOPs divided by one chain-xs call. For each
 // budget, the best graph that fits against the best single model that fits (one sample at the
 // temperature, as every search call), paired item by item with a 95% interval.
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createExecContext, evaluate, resolvePool, resolveProviders, resolveTask } from "tts-graph";
 import { layeredGraph } from "tts-graph/sim";
+import { paired, pct } from "../bench/lib/record.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -23,24 +24,26 @@ const { values } = parseArgs({
     samples: { type: "string", default: "5" },
     temperature: { type: "string", default: "0.7" },
     budgets: { type: "string", default: "4,8,12,16,24" },
+    "fuser-temperature": { type: "string", default: "0" },
+    pool: { type: "string", default: "examples/pools/tiny-chain.yaml" },
   },
 });
 const k = Number(values.samples);
 const temperature = Number(values.temperature);
+const fuserTemperature = Number(values["fuser-temperature"]);
 const budgets = values.budgets.split(",").map(Number);
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const task = resolveTask("chain", {});
-const pool = resolvePool(join(root, "examples", "pools", "tiny-chain.yaml"));
+const pool = resolvePool(resolve(root, values.pool));
 const providers = resolveProviders(pool, { task });
 const models = pool.pool.models.map((m) => m.id);
 const items = task.items("test").slice(0, Number(values.items));
-const pct = (x) => (100 * x).toFixed(1);
 const t0 = performance.now();
 
 /** A graph on the items at a temperature and run seed: per-item answers and correctness, mean units. */
 async function run(graph, temp, seed = 0) {
-  const ctx = createExecContext({ task, models: pool.pool.models, providers, cache: null, seed, sampling: { temperature: temp } });
+  const ctx = createExecContext({ task, models: pool.pool.models, providers, cache: null, seed, sampling: { temperature: temp, roles: { fuser: { temperature: temp === 0 ? 0 : fuserTemperature } } } });
   const r = await evaluate(graph, items, ctx, { keepPrompts: false, keepText: false });
   if (r.errored > 0) throw new Error(`${r.errored} of ${r.items} items errored`);
   return { rate: r.accuracy.rate, units: r.meanUnits, correct: r.traces.map((t) => t.correct === true), answers: r.traces.map((t) => t.answer) };
@@ -57,13 +60,6 @@ function plurality(answers) {
   return best;
 }
 
-function paired(a, b) {
-  const d = a.map((x, i) => Number(x) - Number(b[i]));
-  const mu = d.reduce((s, x) => s + x, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mu) ** 2, 0) / (d.length - 1));
-  const half = (1.959964 * sd) / Math.sqrt(d.length);
-  return { diff: mu, low: mu - half, high: mu + half };
-}
 
 const fanIn = (model, width, fuser) => {
   const g = layeredGraph(model, width, 1);
@@ -101,7 +97,7 @@ for (const model of models) for (const width of [3, 5]) for (const fuser of mode
 for (const model of models) for (const from of models) graphs.push(refine(model, from));
 for (const g of graphs) rows.push({ name: g.name, ...(await run(g, temperature)) });
 
-console.log(`\nGraphs (every call sampled at ${temperature}), by units:\n`);
+console.log(`\nGraphs (assistants sampled at ${temperature}, fusers at ${fuserTemperature}), by units:\n`);
 console.log("| graph | units | accuracy % |");
 console.log("|---|---|---|");
 for (const r of [...singles, ...rows].sort((a, b) => a.units - b.units)) console.log(`| ${r.name} | ${r.units.toFixed(1)} | ${pct(r.rate)} |`);
@@ -119,4 +115,3 @@ for (const b of budgets) {
   console.log(`| ${b} | ${single.name}: ${pct(single.rate)} | ${graph.name}: ${pct(graph.rate)} | ${graph.units.toFixed(1)} | ${pct(d.diff)} (${pct(d.low)} to ${pct(d.high)}) |`);
 }
 console.log(`\nMeasured in ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
-for (const p of providers.values()) await p.close?.();
