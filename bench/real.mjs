@@ -17,7 +17,7 @@ import { flags, fmtSeconds, machine, machineLine, paired, pct, repoRoot, section
 
 const WORLDS = {
   // The chain models' fusers pick among candidates; sampled, they would guess where greedy picks (a greedy fuser, as sampling.roles allows).
-  chain: { pool: "tiny-chain.yaml", task: "chain", budgets: "BUDGETS_CHAIN", sampling: { temperature: 0.7, roles: { fuser: { temperature: 0 } } }, section: "real-chain", title: "A search on real tiny models: the chain world" },
+  chain: { pool: "tiny-chain.yaml", task: "chain", budgets: "20", sampling: { temperature: 0.7, roles: { fuser: { temperature: 0 } } }, section: "real-chain", title: "A search on real tiny models: the chain world" },
   arith: { pool: "tiny-gguf.yaml", task: "arith", budgets: "6,12,18", sampling: undefined, section: "real", title: "A search on real tiny models" },
 };
 const { get, has } = flags();

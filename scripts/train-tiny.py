@@ -58,7 +58,6 @@ CHAIN_SIZES = {
     "xs": dict(layers=2, d=32, heads=2, ff=64, steps=3000, lr=5e-3),
     "s": dict(layers=2, d=48, heads=4, ff=96, steps=4000, lr=4e-3),
     "m": dict(layers=3, d=64, heads=4, ff=128, steps=5000, lr=3e-3),
-    "l": dict(layers=3, d=96, heads=4, ff=192, steps=3000, lr=4e-3),
 }
 
 
