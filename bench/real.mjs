@@ -3,7 +3,7 @@
 // latency and real grading. The chosen graph and the best single model that fits the same budget are
 // then both evaluated on the held-out test split.
 //
-//     npm run build && npm run bench:real [-- --world chain|arith] [--quick] [--budgets 6,12,18] [--seeds 5] [--evals 800] [--no-write] [--json]
+//     npm run build && npm run bench:real [-- --world chain|arith] [--quick] [--budgets 6,12,18] [--seeds 5] [--evals 800] [--selection-items 50] [--no-write] [--json]
 //
 // Two worlds. `chain` (the default): the chain-* models on the multi-step `chain` task, where samples
 // slip at different steps and votes and fusers pay. `arith`: the arith-* models on one-step sums,
@@ -33,6 +33,9 @@ const budgets = get("budgets", quick ? world.budgets.split(",")[0] : world.budge
 const seeds = Number(get("seeds", quick ? "1" : "5"));
 const evals = Number(get("evals", quick ? "300" : "800"));
 const testItems = Number(get("test-items", quick ? "200" : "600"));
+// Validation items per finalist (the search config's selection.items; its default when not given).
+const selectionItems = get("selection-items", undefined);
+const selection = selectionItems === undefined ? undefined : { candidates: 4, items: Number(selectionItems), confidence: 0.95 };
 const m = machine();
 const started = performance.now();
 
@@ -89,7 +92,7 @@ for (const budget of budgets) {
   const singles = alone.filter((s) => space.check(s.graph).ok);
   const single = singles.reduce((a, b) => (b.accuracy.rate > a.accuracy.rate ? b : a));
   for (let seed = 0; seed < seeds; seed++) {
-    const config = parseSearchConfig({ task: world.task, pool: poolPath, budget, evals, seed, cache: false, sampling: world.sampling });
+    const config = parseSearchConfig({ task: world.task, pool: poolPath, budget, evals, seed, cache: false, sampling: world.sampling, ...(selection ? { selection } : {}) });
     const t0 = performance.now();
     const result = await runSearch(buildSearch(config, parts));
     const searchSeconds = (performance.now() - t0) / 1000;
@@ -108,7 +111,7 @@ const models = pool.pool.models.map((x) => x.id);
 const L = [];
 L.push(...sectionHead(world.title, "npm run build && npm run bench:real" + (worldName === "chain" ? "" : ` -- --world ${worldName}`) + (quick ? (worldName === "chain" ? " -- --quick" : " --quick") : ""), `${machineLine(m)} The script took ${fmtSeconds(seconds)} in all.`));
 L.push(
-  `Agent-REINFORCE with the rule agent on the pool \`examples/pools/${world.pool}\` (${models.join(", ")}: llama.cpp in-process, one thread each) and the generated \`${world.task}\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included), no response cache, sampling temperature 0.7${world.sampling?.roles?.fuser ? ` (fusers ${world.sampling.roles.fuser.temperature === 0 ? "greedy" : `at ${world.sampling.roles.fuser.temperature}`})` : ""}. ` +
+  `Agent-REINFORCE with the rule agent on the pool \`examples/pools/${world.pool}\` (${models.join(", ")}: llama.cpp in-process, one thread each) and the generated \`${world.task}\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included${selection ? `; up to ${selection.items} validation items per finalist` : ""}), no response cache, sampling temperature 0.7${world.sampling?.roles?.fuser ? ` (fusers ${world.sampling.roles.fuser.temperature === 0 ? "greedy" : `at ${world.sampling.roles.fuser.temperature}`})` : ""}. ` +
     `Each chosen graph and the best single model that fits the same budget (every fitting model run on the test split, the best kept: an oracle choice, which favours the baseline) are evaluated on the same ${test.length} held-out test items. ` +
     `Units are measured FLOPs (real token counts) divided by one ${models[0]} call; the difference is paired, item by item, with its 95% interval. ` +
     "Search cost is the FLOPs of every graph evaluation the search made, in units; break-even is when that is repaid by running the chosen graph instead of the cheapest model of the pool (fitting the budget or not) whose lone call is as accurate on the test items: ceil(search FLOPs / (its FLOPs per query - the graph's)) queries.",
@@ -121,7 +124,7 @@ L.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const a = r.found.accuracy;
   L.push(
-    `| ${r.budget} | ${r.seed} | ${fmtSeconds(r.searchSeconds)} | ${r.evals} (${r.calls}) | ${Math.round(r.searchUnits)} | ${r.layout} | ${r.planUnits.toFixed(1)} | ${pct(a.rate)} (${pct(a.low)}-${pct(a.high)}) | ${r.found.units.toFixed(1)} | ${r.single.model}: ${pct(r.single.accuracy.rate)} (${r.single.units.toFixed(1)}) | ${pct(r.vs.diff)} (${pct(r.vs.low)} to ${pct(r.vs.high)}) | ${r.breakEven.text} |`,
+    `| ${r.budget} | ${r.seed} | ${fmtSeconds(r.searchSeconds)} | ${r.evals} (${r.calls}) | ${Math.round(r.searchUnits)} (${Math.round(r.searchUnits / r.found.units)} queries of the graph) | ${r.layout} | ${r.planUnits.toFixed(1)} | ${pct(a.rate)} (${pct(a.low)}-${pct(a.high)}) | ${r.found.units.toFixed(1)} | ${r.single.model}: ${pct(r.single.accuracy.rate)} (${r.single.units.toFixed(1)}) | ${pct(r.vs.diff)} (${pct(r.vs.low)} to ${pct(r.vs.high)}) | ${r.breakEven.text} |`,
   );
 }
 L.push("");
