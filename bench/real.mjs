@@ -3,7 +3,7 @@
 // latency and real grading. The chosen graph and the best single model that fits the same budget are
 // then both evaluated on the held-out test split.
 //
-//     npm run build && npm run bench:real [-- --world chain|arith] [--quick] [--budgets 6,12,18] [--seeds 5] [--evals 800] [--selection-items 50] [--no-write] [--json]
+//     npm run build && npm run bench:real [-- --world chain|arith] [--quick] [--budgets 6,12,18] [--seeds 5] [--evals 800] [--selection-items 50] [--temperature 0.7] [--no-write] [--json]
 //
 // Two worlds. `chain` (the default): the chain-* models on the multi-step `chain` task, where samples
 // slip at different steps and votes and fusers pay. `arith`: the arith-* models on one-step sums,
@@ -35,6 +35,9 @@ const evals = Number(get("evals", quick ? "300" : "800"));
 const testItems = Number(get("test-items", quick ? "200" : "600"));
 // Validation items per finalist (the search config's selection.items; its default when not given).
 const selectionItems = get("selection-items", undefined);
+// Sampling temperature of assistants (the world's, 0.7, unless given).
+const temperatureFlag = get("temperature", undefined);
+if (temperatureFlag !== undefined) world.sampling = { ...world.sampling, temperature: Number(temperatureFlag) };
 const selection = selectionItems === undefined ? undefined : { candidates: 4, items: Number(selectionItems), confidence: 0.95 };
 const m = machine();
 const started = performance.now();
@@ -111,13 +114,13 @@ const models = pool.pool.models.map((x) => x.id);
 const L = [];
 L.push(...sectionHead(world.title, "npm run build && npm run bench:real" + (worldName === "chain" ? "" : ` -- --world ${worldName}`) + (quick ? (worldName === "chain" ? " -- --quick" : " --quick") : ""), `${machineLine(m)} The script took ${fmtSeconds(seconds)} in all.`));
 L.push(
-  `Agent-REINFORCE with the rule agent on the pool \`examples/pools/${world.pool}\` (${models.join(", ")}: llama.cpp in-process, one thread each) and the generated \`${world.task}\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included${selection ? `; up to ${selection.items} validation items per finalist` : ""}), no response cache, sampling temperature 0.7${world.sampling?.roles?.fuser ? ` (fusers ${world.sampling.roles.fuser.temperature === 0 ? "greedy" : `at ${world.sampling.roles.fuser.temperature}`})` : ""}. ` +
+  `Agent-REINFORCE with the rule agent on the pool \`examples/pools/${world.pool}\` (${models.join(", ")}: llama.cpp in-process, one thread each) and the generated \`${world.task}\` task; ${evals} graph-item evaluations per search (probes, pretest and selection included${selection ? `; up to ${selection.items} validation items per finalist` : ""}), no response cache, sampling temperature ${world.sampling?.temperature ?? 0.7}${world.sampling?.roles?.fuser ? ` (fusers ${world.sampling.roles.fuser.temperature === 0 ? "greedy" : `at ${world.sampling.roles.fuser.temperature}`})` : ""}. ` +
     `Each chosen graph and the best single model that fits the same budget (every fitting model run on the test split, the best kept: an oracle choice, which favours the baseline) are evaluated on the same ${test.length} held-out test items. ` +
     `Units are measured FLOPs (real token counts) divided by one ${models[0]} call; the difference is paired, item by item, with its 95% interval. ` +
     "Search cost is the FLOPs of every graph evaluation the search made, in units; break-even is when that is repaid by running the chosen graph instead of the cheapest model of the pool (fitting the budget or not) whose lone call is as accurate on the test items: ceil(search FLOPs / (its FLOPs per query - the graph's)) queries.",
 );
 L.push("");
-L.push(`Each model alone on the test split (one sample at temperature 0.7): ${alone.map((s) => `${s.model} ${pct(s.accuracy.rate)} at ${s.units.toFixed(1)} units`).join(", ")}.`);
+L.push(`Each model alone on the test split (one sample at temperature ${world.sampling?.temperature ?? 0.7}): ${alone.map((s) => `${s.model} ${pct(s.accuracy.rate)} at ${s.units.toFixed(1)} units`).join(", ")}.`);
 L.push("");
 L.push("| budget | seed | search time | evals (calls) | search cost, units | chosen graph | planned units | test accuracy % (95% CI) | test units | best single model: test accuracy % (units) | difference, points (95% CI) | break-even |");
 L.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
