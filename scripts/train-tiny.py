@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""Train the project's tiny llama-architecture models on the generated `arith` task.
+"""Train the project's tiny llama-architecture models on the generated `arith` and `chain` tasks.
 
 Development only: CI and users never run this; they use the committed GGUF files in
 examples/models/. It needs PyTorch (CPU) and NumPy, which are not project dependencies; pip
 installs them from whatever index or local wheel store it is configured with:
 
     python3 -m venv ~/.venvs/tts-tiny && ~/.venvs/tts-tiny/bin/pip install torch numpy
-    ~/.venvs/tts-tiny/bin/python scripts/train-tiny.py --size all --out ~/tts-tiny-build
+    ~/.venvs/tts-tiny/bin/python scripts/train-tiny.py --task arith --size all --out ~/tts-tiny-build
+    ~/.venvs/tts-tiny/bin/python scripts/train-tiny.py --task chain --size all --out ~/tts-tiny-build
     npm run build && node scripts/export-gguf.mjs ~/tts-tiny-build examples/models
+
+The default seed (1) reproduces the committed weights exactly (the GGUF files differ only in the
+training log they carry, which records wall-clock seconds). The chain models took 28 minutes one
+after the other on one thread of a shared two-core machine (xs 4, s 6, m 17).
 
 The architecture is exactly llama.cpp's `llama` graph, so the weights run there unchanged:
 RMSNorm (eps 1e-5), RoPE rotating adjacent pairs (ggml's "normal" mode, so Q and K need no
 permutation), SwiGLU feed-forward, no biases, output tied to the token embedding. The vocabulary
 is character level with SentencePiece-style byte fallback (see CHARS and vocab()).
 
-The questions are sums and differences of two numbers with the same count of digits (1 to 3),
+`arith`: the questions are sums and differences of two numbers with the same count of digits (1 to 3),
 in the three prompt formats of src/tasks/arith.ts (keep the two in step):
   answer   "123+456="              -> "579"
   refine   "123+456~578,579="      -> "579"   (an assistant given other answers as references)
@@ -25,7 +30,7 @@ are never trained on: the task draws its items only from them.
 
 Each run writes NAME.json (config, vocabulary, tensor table, training log) and NAME.bin (f32
 tensors, PyTorch layout) for the exporter. One thread by default: on a small shared machine more
-threads are slower. The committed models took 4 to 14 minutes each there.
+threads are slower. The arith models took 4 to 14 minutes each there.
 """
 
 import argparse
@@ -119,18 +124,21 @@ def slip(rng: random.Random, ans: int) -> int:
     return ans + 1
 
 
-def candidates(rng: random.Random, ans: int, n: int):
+def candidates(rng: random.Random, ans: int, n: int, wrong=None, p_recurring=0.8):
+    """n candidate answers as samples of the models look: right with a chance drawn per list, else
+    one of two recurring wrong answers (a model tends to slip the same way) or a fresh one. `wrong`
+    draws a wrong answer (default: a slip of `ans`)."""
+    wrong = wrong or (lambda: slip(rng, ans))
     p_right = rng.random()
-    distractors = [slip(rng, ans) for _ in range(2)]
+    distractors = [wrong() for _ in range(2)]
     out = []
     for _ in range(n):
-        r = rng.random()
-        if r < 0.03:
+        if rng.random() < 0.03:
             out.append("?")
         elif rng.random() < p_right:
             out.append(str(ans))
         else:
-            out.append(str(rng.choice(distractors) if rng.random() < 0.8 else slip(rng, ans)))
+            out.append(str(rng.choice(distractors) if rng.random() < p_recurring else wrong()))
     return out
 
 
@@ -196,19 +204,8 @@ def chain_slip(rng: random.Random, totals) -> int:
 
 
 def chain_candidates(rng: random.Random, totals, n: int):
-    """Candidate answers as samples of the models look: right with a chance drawn per list, else one
-    of two recurring slips (a model tends to slip the same way) or a fresh one."""
-    p_right = rng.random()
-    distractors = [chain_slip(rng, totals) for _ in range(2)]
-    out = []
-    for _ in range(n):
-        if rng.random() < 0.03:
-            out.append("?")
-        elif rng.random() < p_right:
-            out.append(str(totals[-1]))
-        else:
-            out.append(str(rng.choice(distractors) if rng.random() < 0.75 else chain_slip(rng, totals)))
-    return out
+    """Candidate answers of a chain, wrong ones slipped at one step and carried to the end."""
+    return candidates(rng, totals[-1], n, lambda: chain_slip(rng, totals), 0.75)
 
 
 def chain_example(rng: random.Random):
