@@ -104,6 +104,13 @@ def question(rng: random.Random):
     return (f"{a}+{b}", a + b) if op == "+" else (f"{a}-{b}", a - b)
 
 
+def one_digit_changed(rng: random.Random, s: str) -> int:
+    """The number written `s` with one digit changed (never to a leading zero)."""
+    i = rng.randrange(len(s))
+    d = rng.choice([c for c in "0123456789" if c != s[i] and not (i == 0 and c == "0" and len(s) > 1)])
+    return int(s[:i] + d + s[i + 1 :])
+
+
 def slip(rng: random.Random, ans: int) -> int:
     """A plausible wrong answer."""
     s = str(ans)
@@ -112,9 +119,7 @@ def slip(rng: random.Random, ans: int) -> int:
         if kind < 0.35:
             w = ans + rng.choice((-1, 1)) * 10 ** rng.randrange(0, len(s))
         elif kind < 0.7:
-            i = rng.randrange(len(s))
-            d = rng.choice([c for c in "0123456789" if c != s[i] and not (i == 0 and c == "0" and len(s) > 1)])
-            w = int(s[:i] + d + s[i + 1 :])
+            w = one_digit_changed(rng, s)
         elif kind < 0.9:
             w = ans + rng.choice((-2, -1, 1, 2))
         else:
@@ -192,9 +197,7 @@ def chain_slip(rng: random.Random, totals) -> int:
         if kind < 0.4:
             w = t + rng.choice((-1, 1)) * 10 ** rng.randrange(0, len(s))
         elif kind < 0.7:
-            j = rng.randrange(len(s))
-            d = rng.choice([c for c in "0123456789" if c != s[j] and not (j == 0 and c == "0" and len(s) > 1)])
-            w = int(s[:j] + d + s[j + 1 :])
+            w = one_digit_changed(rng, s)
         else:
             w = t + rng.choice((-2, -1, 1, 2))
         final = totals[-1] + (w - t)
