@@ -14,7 +14,7 @@
  * only from chains whose FNV-1a hash is 0 mod 4, which training never sees (as for `arith`).
  */
 import { Rng } from "../util/rng.js";
-import { ARITH_MAX_FUSE, ARITH_MAX_REFINE, isHeldOut, referenceCandidates } from "./arith.js";
+import { ARITH_MAX_FUSE, ARITH_MAX_REFINE, arithPrompt, isHeldOut, referenceCandidates } from "./arith.js";
 import { createTask, type DatasetTask, type TaskOptions } from "./task.js";
 import type { ChatMessage, Grade, PromptInput, TaskItem } from "./types.js";
 
@@ -62,12 +62,8 @@ export function chainItems(n: number, seed: number): TaskItem[] {
   return items;
 }
 
-/** The prompt text of a role: the chain alone, refined with references, or fused from candidates. */
-export function chainPrompt(question: string, role: "answer" | "refine" | "fuse", candidates: readonly string[] = []): string {
-  if (role === "answer" || candidates.length === 0) return `${question}=`;
-  if (role === "refine") return `${question}~${candidates.slice(0, CHAIN_MAX_REFINE).join(",")}=`;
-  return `${question}#${candidates.slice(0, CHAIN_MAX_FUSE).join(",")}=`;
-}
+/** The prompt text of a role: the chain alone, refined with references, or fused from candidates (the formats of `arith`). */
+export const chainPrompt: typeof arithPrompt = arithPrompt;
 
 export function renderChain(input: PromptInput): ChatMessage[] {
   const role = input.role === "fuser" ? "fuse" : "refine";
