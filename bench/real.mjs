@@ -3,10 +3,11 @@
 // latency and real grading. The chosen graph and the best single model that fits the same budget are
 // then both evaluated on the held-out test split.
 //
-//     npm run build && npm run bench:real [-- --world chain|arith] [--quick] [--budgets 6,12,18] [--seeds 5] [--evals 800] [--selection-items 50] [--temperature 0.7] [--no-write] [--json]
+//     npm run build && npm run bench:real [-- --world chain|arith] [--quick] [--budgets 20] [--seeds 5] [--evals 800] [--selection-items 50] [--temperature 0.7] [--no-write] [--json]
 //
 // Two worlds. `chain` (the default): the chain-* models on the multi-step `chain` task, where samples
-// slip at different steps and votes and fusers pay. `arith`: the arith-* models on one-step sums,
+// slip at different steps and votes and fusers pay (budget 20 by default: the smallest at which the
+// best graph beats chain-m alone by 5 points, scripts/measure-chain.mjs). `arith`: the arith-* models on one-step sums,
 // where the large model is almost always right and no graph beats it (budgets 6, 12, 18: at 6 it
 // does not fit alone). Each world writes its own section of BENCHMARKS.md.
 import { join } from "node:path";
