@@ -11,6 +11,7 @@ import type { TaskTokens } from "./cost/tokens.js";
 import { loadPoolFile, resolvePoolPath, type LoadedPool } from "./models/pool.js";
 import { GgufProvider } from "./models/gguf.js";
 import { ARITH_TASK_ID, createArithTask } from "./tasks/arith.js";
+import { CHAIN_TASK_ID, createChainTask } from "./tasks/chain.js";
 import type { ModelSpec } from "./models/spec.js";
 import { ProviderConfigError } from "./models/errors.js";
 import { checkProviderModule, moduleProvider, type ModuleEndpointSource } from "./models/module.js";
@@ -99,6 +100,7 @@ export function resolveTaskTokens(spec: string | undefined, options: ResolveOpti
   }
   if (name.startsWith("sim:")) return simTask(name, options).tokens;
   if (name === ARITH_TASK_ID) return createArithTask({ seed: options.seed }).tokens;
+  if (name === CHAIN_TASK_ID) return createChainTask({ seed: options.seed }).tokens;
   const builtin = builtinTaskInfo(name);
   if (builtin) return builtin.tokens;
   // Setups and task files: their few-shot examples add to the prompt (no data needed).
@@ -144,6 +146,7 @@ export function resolveTask(spec: string, options: ResolveOptions & FileTaskOpti
   if (spec.startsWith("sim:")) return simTask(spec, options);
   // Generated, needs no data: the tiny GGUF models' arithmetic.
   if (spec === ARITH_TASK_ID) return createArithTask({ seed: options.seed });
+  if (spec === CHAIN_TASK_ID) return createChainTask({ seed: options.seed });
   if (builtinTaskInfo(spec)) return builtinTask(spec, options);
   const named = standardSetup(spec) ? namedTask(spec, options) : null;
   if (named) return named;

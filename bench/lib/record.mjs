@@ -69,3 +69,12 @@ export function sectionHead(title, command, machineText) {
 
 export const pct = (x, digits = 1) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : "-");
 export const fmtSeconds = (s) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
+
+/** Paired difference in accuracy on the same items, with a 95% normal interval. */
+export function paired(a, b) {
+  const d = a.map((x, i) => Number(x) - Number(b[i]));
+  const mu = d.reduce((s, x) => s + x, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mu) ** 2, 0) / (d.length - 1));
+  const half = (1.959964 * sd) / Math.sqrt(d.length);
+  return { diff: mu, low: mu - half, high: mu + half };
+}

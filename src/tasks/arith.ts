@@ -80,6 +80,11 @@ function candidate(r: Pick<Reference, "answer">): string {
   return r.answer !== null && /^\d{1,6}$/.test(r.answer) ? r.answer : "?";
 }
 
+/** The references' answers as the tiny models read candidates (shared by `arith` and `chain`). */
+export function referenceCandidates(references: readonly Pick<Reference, "answer">[]): string[] {
+  return references.map(candidate);
+}
+
 /** The prompt text of a role: the question alone, refined with references, or fused from candidates. */
 export function arithPrompt(question: string, role: "answer" | "refine" | "fuse", candidates: readonly string[] = []): string {
   if (role === "answer" || candidates.length === 0) return `${question}=`;
@@ -88,7 +93,7 @@ export function arithPrompt(question: string, role: "answer" | "refine" | "fuse"
 }
 
 export function renderArith(input: PromptInput): ChatMessage[] {
-  const cands = input.references.map(candidate);
+  const cands = referenceCandidates(input.references);
   const role = input.role === "fuser" ? "fuse" : "refine";
   return [{ role: "user", content: arithPrompt(input.item.question, role, cands) }];
 }
