@@ -19,7 +19,8 @@
 //   --worlds N (default 20, 0 in --quick) adds the generated worlds of the first N seeds of WORLD_SEEDS
 //   (bench/lib/perturb.mjs; fixed after the methods were), each with all its models as its pool, accuracy
 //   objective, reported as an aggregate. --anytime 200,400,... are the evaluations at which the leader's
-//   true accuracy is reported; --anytime-evals N (default --evals) runs every method N evaluations long
+//   true accuracy is reported; --anytime-evals N (default --evals) runs every method (or those of
+//   --anytime-methods a,b) N evaluations long
 //   for those columns when N exceeds --evals. Every cell's oracle (`tts-graph sim oracle`) is computed
 //   once and kept in OUT/oracle/ (bench/results/oracle/ for a full run); --oracle-evals N sets its
 //   evolution stage (default 4,000, the CLI's).
@@ -57,6 +58,8 @@ async function main() {
     // The leader's true accuracy at these evaluations; from runs of --anytime-evals when it exceeds --evals.
     anytime: get("anytime", "200,400,800,1600,3200").split(",").map(Number),
     anytimeEvals: Number(get("anytime-evals", get("evals", quick ? "400" : "800"))),
+    // The methods given the longer runs (default: every method).
+    anytimeMethods: get("anytime-methods", "").split(",").filter(Boolean),
     // The oracle (`tts-graph sim oracle`) of every cell; --quick uses a cheap one, since it only checks for crashes.
     oracle: quick ? { ...ORACLE_DEFAULTS, evals: 100, items: 2000 } : { ...ORACLE_DEFAULTS, evals: Number(get("oracle-evals", String(ORACLE_DEFAULTS.evals))) },
     // The command as run, for the record (where results go is not part of it).
@@ -95,7 +98,7 @@ async function main() {
     // Generated worlds: the accuracy objective only.
     for (const task of worldSpecs) for (const variant of settings.methods) for (let seed = 0; seed < settings.seeds; seed++) jobs.push(run(task, budget, "accuracy", variant, seed, settings.evals));
     // Longer runs for the anytime curve, when it reaches past --evals.
-    if (settings.anytimeEvals > settings.evals) for (const task of [...taskSpecs, ...worldSpecs]) for (const variant of settings.methods) for (let seed = 0; seed < settings.seeds; seed++) jobs.push(run(task, budget, "accuracy", variant, seed, settings.anytimeEvals, true));
+    if (settings.anytimeEvals > settings.evals) for (const task of [...taskSpecs, ...worldSpecs]) for (const variant of settings.methods) if (settings.anytimeMethods.length === 0 || settings.anytimeMethods.includes(variant)) for (let seed = 0; seed < settings.seeds; seed++) jobs.push(run(task, budget, "accuracy", variant, seed, settings.anytimeEvals, true));
   }
 
   let pooled;
@@ -228,6 +231,8 @@ function summarise(runs, anytimeRuns, base, oracles, settings) {
         const to99 = mr.map((r) => evalsToReach(r, objective, 0.99 * target));
         const long = anytimeRuns.filter((r) => r.task === task && r.budget === budget && r.variant === method && r.objective === objective);
         const source = long.length > 0 ? long : mr;
+        // The graph the longer runs chose (after their own final selection), for the goal at their length.
+        const longChosen = long.length > 0 ? { evals: long[0].evals, accuracy: meanOf(long.map((r) => r.accuracy)) } : null;
         const anytime = settings.anytime.map((e) => {
           if (e > source[0].evals) return { evals: e, value: null };
           const vals = source.map((r) => leaderAt(r, objective, e)).filter((v) => v !== undefined);
@@ -242,11 +247,14 @@ function summarise(runs, anytimeRuns, base, oracles, settings) {
           gap: Math.max(0, best.utility - meanOf(u)),
           oracleGap: oracle ? oracle.accuracy - meanOf(acc) : null,
           anytime,
+          longChosen,
           units: meanOf(mr.map((r) => r.units)),
           evalsUsed: meanOf(mr.map((r) => r.evalsUsed)),
           to95: { median: median(to95), reached: to95.filter(Number.isFinite).length },
           to99: { median: median(to99), reached: to99.filter(Number.isFinite).length },
           perSeed: acc,
+          // Mean true accuracy of the best graph proposed and of the best finalist (accuracy objective).
+          reach: mr.every((r) => r.reach) ? { proposed: meanOf(mr.map((r) => r.reach.proposed)), finalist: meanOf(mr.map((r) => r.reach.finalist ?? r.accuracy)), graphs: meanOf(mr.map((r) => r.reach.graphs)) } : null,
           curve: meanCurve(mr, objective, settings.evals),
           seconds: mr.reduce((a, r) => a + r.seconds, 0),
         };
@@ -462,6 +470,7 @@ function markdown(summary, svgRel, jsonRel) {
   if (lines.length === 0) L.push("- Agent-REINFORCE is ahead everywhere, and by at least two standard errors of the difference.");
   else L.push(...lines);
   L.push(...goalsText(cells, settings));
+  L.push(...reachText(cells, settings));
   L.push(...worldsText(cells, settings));
   L.push("");
   L.push(`Search curves (accuracy objective; ablations dashed): [${svgRel}](${svgRel}). Per-seed figures: ${jsonRel}.`);
@@ -493,7 +502,9 @@ function goalFigures(cells) {
   }).length;
   const belowFixed = withLead.filter((c) => c.baselines && c.rows.find((r) => r.method === lead).accuracy.mean < fixedBest(c)).length;
   const lastGap = atLast.length === withLead.length ? meanOf(withLead.map((c) => c.oracle.accuracy - c.rows.find((r) => r.method === lead).anytime.at(-1).value)) : null;
-  return { cells: withLead.length, meanGap: meanOf(gaps), maxGap: Math.max(...gaps), ahead, belowFixed, lastGap, lastEvals: atLast[0]?.evals };
+  const long = withLead.map((c) => ({ c, l: c.rows.find((r) => r.method === lead).longChosen })).filter((x) => x.l);
+  const longGap = long.length === withLead.length ? { evals: long[0].l.evals, gap: meanOf(long.map((x) => x.c.oracle.accuracy - x.l.accuracy)) } : null;
+  return { cells: withLead.length, meanGap: meanOf(gaps), maxGap: Math.max(...gaps), ahead, belowFixed, lastGap, lastEvals: atLast[0]?.evals, longGap };
 }
 
 function goalsLines(g, what) {
@@ -501,7 +512,9 @@ function goalsLines(g, what) {
   return [
     `- ${what}: Agent-REINFORCE's mean gap to the oracle is ${pct(g.meanGap)} points (goal: at most 1.5), at most ${pct(g.maxGap)} in any cell (goal: at most 3); ` +
       `its mean is at least every baseline search method's (${BASELINE_METHODS.join(", ")}) in ${g.ahead} of ${g.cells} cells (goal: 90%), below the best fixed layout in ${g.belowFixed} (goal: none)` +
-      (g.lastGap !== null ? `; its leader's mean gap at ${g.lastEvals} evaluations is ${pct(g.lastGap)} points (goal at 3,200: at most 0.5).` : "."),
+      (g.lastGap !== null ? `; its leader's mean gap at ${g.lastEvals} evaluations is ${pct(g.lastGap)} points` : "") +
+      (g.longGap ? `${g.lastGap !== null ? "," : ";"} the mean gap of the graphs its ${g.longGap.evals}-evaluation runs chose is ${pct(g.longGap.gap)} points` : "") +
+      (g.lastGap !== null || g.longGap ? " (goal at 3,200: at most 0.5)." : "."),
   ];
 }
 
@@ -510,6 +523,36 @@ function goalsText(cells, settings) {
   const worlds = goalFigures(cells.filter((c) => c.world));
   if (!builtin && !worlds) return [];
   return ["", "### Against the goals", "", ...goalsLines(builtin, `${settings.tasks.join(", ")} (accuracy objective)`), ...goalsLines(worlds, `${settings.worldTasks.length} generated worlds`)];
+}
+
+/**
+ * Where each method's gap to the oracle comes from, per group of cells: the best graph it proposed
+ * (what its proposals reached), the best graph it offered to its final selection (what its search
+ * estimates kept), and the graph it chose (what its selection picked).
+ */
+function reachText(cells, settings) {
+  const groups = [
+    ["built-in tasks", cells.filter((c) => !c.world && c.objective === "accuracy" && c.oracle)],
+    ["generated worlds", cells.filter((c) => c.world && c.oracle)],
+  ].filter(([, cs]) => cs.length > 0 && cs.every((c) => c.rows.every((r) => r.reach)));
+  if (groups.length === 0) return [];
+  const L = ["", "### Where the gap comes from", ""];
+  L.push(
+    "Mean gap to the oracle, in points, of three graphs of each run: the best graph the run proposed at any time (by ground truth; screened on 1,000 items, the best three re-scored on the curve's items), " +
+      "the best graph it offered to its final selection, and the graph it chose. The first is what the method's proposals reached; the difference between the first two is lost by the search's own estimates, which decide what reaches the selection; the difference between the last two is lost by the selection on validation items.",
+  );
+  L.push("");
+  L.push("| cells | method | graphs proposed per run | best proposed | best finalist | chosen |");
+  L.push("|---|---|---|---|---|---|");
+  for (const [label, cs] of groups) {
+    for (const method of settings.methods) {
+      const xs = cs.map((c) => ({ o: c.oracle.accuracy, r: c.rows.find((r) => r.method === method) })).filter((x) => x.r);
+      if (xs.length === 0) continue;
+      const gap = (f) => pct(meanOf(xs.map((x) => x.o - f(x.r))));
+      L.push(`| ${label} | ${method} | ${meanOf(xs.map((x) => x.r.reach.graphs)).toFixed(0)} | ${gap((r) => r.reach.proposed)} | ${gap((r) => r.reach.finalist)} | ${gap((r) => r.accuracy.mean)} |`);
+    }
+  }
+  return L;
 }
 
 /** The generated worlds: an aggregate per method, then one line per cell. */

@@ -127,9 +127,14 @@ export function resolveSimWorld(spec: string, seed: number | undefined): SimWorl
   return w;
 }
 
-/** `sim:math`, `sim:mmlu`, `sim:humaneval` or `sim:PROFILE.json`: a simulated task; its id is the name given. */
-function simTask(spec: string, options: ResolveOptions): Task {
-  return createSimTask(resolveSimWorld(spec, options.seed), spec);
+/**
+ * `sim:math`, `sim:mmlu`, `sim:humaneval` or `sim:PROFILE.json`: a simulated task; its id is the name
+ * given. A split seed draws the world's items as the seed does (a world's seed changes which items
+ * it draws, never how its models behave), so `splits.seed` varies a simulated task's search and
+ * validation items as it varies a data set's.
+ */
+function simTask(spec: string, options: ResolveOptions & Pick<FileTaskOptions, "splits">): Task {
+  return createSimTask(resolveSimWorld(spec, options.seed ?? options.splits?.seed), spec);
 }
 
 /** `file:PATH` or an existing `.jsonl` path; null for anything else. */

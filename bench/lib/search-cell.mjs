@@ -127,13 +127,16 @@ export async function runJob(job) {
   const setup = buildSearch(configFor(job), parts);
   if (job.evaluator === "fast") setup.evaluator = fastEvaluator(parts.task);
   const graphs = new Map();
+  let finalists = [];
   const sink = {
     onEvent(e) {
       if (e.type === "graph.proposed" && !graphs.has(e.hash)) graphs.set(e.hash, e.graph);
+      if (e.type === "selection") finalists = e.candidates.map((c) => c.hash);
     },
   };
   const result = await runSearch(setup, { sink });
   const chosen = truthOf(job.task, result.best.graph, job.truthItems);
+  const reach = job.objective === "accuracy" ? reachOf(job, graphs, finalists) : null;
   // The leader after each iteration: the graph the run ranks first on its search items so far.
   const curve = [];
   for (const c of result.curve) {
@@ -160,8 +163,24 @@ export async function runJob(job) {
     evalsUsed: result.cost.evals.total,
     searchEvals: result.cost.evals.total - result.cost.evals.selection,
     curve,
+    reach,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * Where a run's gap comes from: the true accuracy of the best graph it ever proposed (screened on
+ * 1,000 items, the best three re-scored on the curve's items, so the maximum is not a lucky draw)
+ * and of the best graph it offered to its final selection (on the chosen graph's items). The chosen graph is at most as good as
+ * the best finalist, which is at most as good as the best proposal.
+ */
+function reachOf(job, graphs, finalists) {
+  const screened = [...graphs.values()].map((g) => ({ g, a: truthOf(job.task, g, 1000).accuracy })).sort((a, b) => b.a - a.a);
+  // Finalists on the chosen graph's items (it is one of them); a finalist is a proposal too.
+  const offered = finalists.filter((h) => graphs.has(h)).map((h) => truthOf(job.task, graphs.get(h), job.truthItems).accuracy);
+  const finalist = offered.length > 0 ? Math.max(...offered) : null;
+  const proposed = Math.max(finalist ?? -Infinity, ...screened.slice(0, 3).map((x) => truthOf(job.task, x.g, job.curveItems).accuracy));
+  return { proposed, finalist, graphs: graphs.size };
 }
 
 const node = (id, model, role = "assistant") => ({ id, role, model });

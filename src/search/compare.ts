@@ -2,8 +2,9 @@
  * Comparing search methods at equal search cost: every optimizer runs once per seed with the same
  * config (the same total of graph-item evaluations, probes, pretests and selection included), and
  * each run's chosen graph is scored by the task's ground truth when it has one (simulated tasks),
- * else on the held-out test split. The table gives the mean with its spread, and the best graph any
- * method found.
+ * else on the held-out test split. Each seed also draws its own items (the split seed moves with
+ * it), so the spread over seeds includes which items a search happened to see, not only its own
+ * randomness. The table gives the mean with its spread, and the best graph any method found.
  */
 import type { Graph } from "../graph/schema.js";
 import type { TaskItem } from "../tasks/types.js";
@@ -20,7 +21,10 @@ export interface CompareOptions {
   seeds: number;
   /** The config every run shares; `optimizer` and `seed` are set per run. */
   base: SearchConfig;
+  /** The parts of seed 0's items; its ground truth scores every run. */
   parts: ResolvedParts;
+  /** The parts of a seed's items ({@link seedConfig}'s splits); default: `parts` for every seed. */
+  partsFor?: ((seed: number) => ResolvedParts) | undefined;
   /** Items of ground truth per graph (simulated tasks). */
   truthItems?: number | undefined;
   /** Scores a graph on the test split when the task has no ground truth. */
@@ -76,15 +80,24 @@ export interface CompareResult {
   best: CompareRun;
 }
 
+/**
+ * The config of one run of a comparison: the optimizer, the seed, and the items the seed draws
+ * (the split seed is the base's plus the seed, so seed 0 searches the base config's own items).
+ */
+export function seedConfig(base: SearchConfig, optimizer: string, seed: number): SearchConfig {
+  return { ...base, optimizer, seed, splits: { ...base.splits, seed: (base.splits?.seed ?? 0) + seed } };
+}
+
 export async function runCompare(options: CompareOptions): Promise<CompareResult> {
   const { parts } = options;
   const truth = parts.task.truth?.bind(parts.task);
   const runs: CompareRun[] = [];
   const total = options.optimizers.length * options.seeds;
   const scoreCache = new Map<string, { accuracy: number; stderr: number }>();
-  let testItems: TaskItem[] | undefined;
-  const score = async (graph: Graph, hash: string) => {
-    const known = scoreCache.get(hash);
+  // Ground truth is the same for every seed's items; test items are each seed's own held-out ones.
+  const score = async (graph: Graph, hash: string, seedParts: ResolvedParts, seed: number) => {
+    const key = truth ? hash : `${seed}\u0000${hash}`;
+    const known = scoreCache.get(key);
     if (known) return known;
     let s: { accuracy: number; stderr: number };
     if (truth) {
@@ -92,22 +105,22 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       s = { accuracy: t.accuracy, stderr: t.stderr };
     } else {
       if (!options.testEvaluator) throw new Error("compare needs a test evaluator for tasks without ground truth");
-      testItems ??= parts.task.items("test").slice(0, options.testItems ?? 500);
+      const testItems: TaskItem[] = seedParts.task.items("test").slice(0, options.testItems ?? 500);
       const out = await options.testEvaluator(graph, testItems, "validation");
       const sc = scoreOf(out, { kind: "accuracy" });
       const n = sc.items - sc.errored;
       s = { accuracy: sc.accuracy, stderr: n > 0 ? Math.sqrt((sc.accuracy * (1 - sc.accuracy)) / n) : NaN };
     }
-    scoreCache.set(hash, s);
+    scoreCache.set(key, s);
     return s;
   };
   for (const optimizer of options.optimizers) {
     for (let seed = 0; seed < options.seeds; seed++) {
-      const config: SearchConfig = { ...options.base, optimizer, seed };
-      const built = buildSearch(config, parts);
+      const seedParts = options.partsFor?.(seed) ?? parts;
+      const built = buildSearch(seedConfig(options.base, optimizer, seed), seedParts);
       const setup = options.evaluatorFor ? { ...built, evaluator: options.evaluatorFor(seed) } : built;
       const result: SearchResult = await runSearch(setup, { sink: options.sinkFor?.(optimizer, seed) });
-      const s = await score(result.best.graph, result.best.hash);
+      const s = await score(result.best.graph, result.best.hash, seedParts, seed);
       const run: CompareRun = {
         optimizer,
         seed,

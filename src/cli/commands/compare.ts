@@ -6,7 +6,9 @@
 import { UserError } from "../../errors.js";
 import { createExecContext } from "../../exec/context.js";
 import { toMermaid } from "../../graph/render.js";
-import { runCompare, type CompareResult } from "../../search/compare.js";
+import { runCompare, seedConfig, type CompareResult } from "../../search/compare.js";
+import { resolveProviders, resolveTask } from "../../resolve.js";
+import type { ResolvedParts } from "../../search/setup.js";
 import { executorEvaluator } from "../../search/evaluator.js";
 import { optimizers, resolveOptimizer } from "../../search/plugins.js";
 import { emit, table, type Io } from "../output.js";
@@ -63,7 +65,7 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
   try {
     await probeSearch(base, parts, opts, io);
     for (let seed = 0; seed < opts.seeds; seed++) {
-      const q = await queueEvaluatorFor(opts, runSpecOf(base, seed));
+      const q = await queueEvaluatorFor(opts, runSpecOf(seedConfig(base, base.optimizer, seed)));
       if (q) queued.push(q);
     }
     const testEvaluator = parts.task.truth
@@ -76,6 +78,7 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
       seeds: opts.seeds,
       base,
       parts,
+      partsFor: seedParts(base, parts),
       truthItems: opts.truthItems,
       testEvaluator,
       sinkFor: curves ? (optimizer, seed) => curves.sinkFor(optimizer, seed) : undefined,
@@ -88,4 +91,21 @@ export async function compareCommand(opts: CompareOpts, io: Io): Promise<void> {
     parts.cache?.close();
     for (const q of queued) await q.close();
   }
+}
+
+/**
+ * The parts of each seed's items: the task drawn with the seed's splits (a simulated world's items,
+ * or a data set's split), answered by the same pool and response cache.
+ */
+function seedParts(base: ReturnType<typeof configFrom>, parts: ResolvedParts): (seed: number) => ResolvedParts {
+  const bySeed = new Map<number, ResolvedParts>([[0, parts]]);
+  return (seed) => {
+    let p = bySeed.get(seed);
+    if (!p) {
+      const config = seedConfig(base, base.optimizer, seed);
+      const task = resolveTask(config.task, { dataDir: config.data, splits: config.splits });
+      bySeed.set(seed, (p = { ...parts, task, providers: resolveProviders(parts.pool, { dataDir: config.data, task }) }));
+    }
+    return p;
+  };
 }
