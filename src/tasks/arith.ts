@@ -62,15 +62,26 @@ export function drawQuestion(rng: Rng): { question: string; answer: number } {
 
 /** `n` distinct held-out items, in a seeded order. */
 export function arithItems(n: number, seed: number): TaskItem[] {
-  const rng = new Rng(seed, ARITH_TASK_ID, "items");
+  return heldOutItems(n, seed, ARITH_TASK_ID, (rng) => {
+    const { question, answer } = drawQuestion(rng);
+    return { question, answer: String(answer) };
+  });
+}
+
+/**
+ * `n` distinct items of a generated task, drawn in a seeded order from questions training never saw
+ * (ids `TASK-0000`, ...). Shared by `arith` and `chain`.
+ */
+export function heldOutItems(n: number, seed: number, taskId: string, draw: (rng: Rng) => Omit<TaskItem, "id">): TaskItem[] {
+  const rng = new Rng(seed, taskId, "items");
   const seen = new Set<string>();
   const items: TaskItem[] = [];
   for (let tries = 0; items.length < n; tries++) {
-    if (tries > n * 200) throw new RangeError(`cannot draw ${n} distinct arith questions`);
-    const { question, answer } = drawQuestion(rng);
-    if (seen.has(question) || !isHeldOut(question)) continue;
-    seen.add(question);
-    items.push({ id: `arith-${String(items.length).padStart(4, "0")}`, question, answer: String(answer) });
+    if (tries > n * 200) throw new RangeError(`cannot draw ${n} distinct ${taskId} questions`);
+    const item = draw(rng);
+    if (seen.has(item.question) || !isHeldOut(item.question)) continue;
+    seen.add(item.question);
+    items.push({ id: `${taskId}-${String(items.length).padStart(4, "0")}`, ...item });
   }
   return items;
 }
@@ -93,9 +104,8 @@ export function arithPrompt(question: string, role: "answer" | "refine" | "fuse"
 }
 
 export function renderArith(input: PromptInput): ChatMessage[] {
-  const cands = referenceCandidates(input.references);
   const role = input.role === "fuser" ? "fuse" : "refine";
-  return [{ role: "user", content: arithPrompt(input.item.question, role, cands) }];
+  return [{ role: "user", content: arithPrompt(input.item.question, role, referenceCandidates(input.references)) }];
 }
 
 /** The first integer in an output (leading zeros dropped), or null. */
@@ -105,44 +115,49 @@ export function extractArith(text: string): string | null {
   return m[0].replace(/^(-?)0+(?=\d)/, "$1");
 }
 
-export function gradeArith(item: TaskItem, output: string): Grade {
-  const extracted = extractArith(output);
-  return { correct: extracted !== null && extracted === item.answer, extracted };
+/** A grader that compares what `extract` reads with the item's answer. */
+export function gradeWith(extract: (text: string) => string | null): (item: TaskItem, output: string) => Grade {
+  return (item, output) => {
+    const extracted = extract(output);
+    return { correct: extracted !== null && extracted === item.answer, extracted };
+  };
 }
 
+export const gradeArith = gradeWith(extractArith);
+
 /**
- * Token constants measured from the format: every character is one token of the tiny models'
- * vocabulary, a prompt starts with BOS, and an output is the answer's digits plus the end token.
- * Each reference adds its answer and a separator, which is B again, as the cost model assumes.
+ * A task in the tiny models' compact formats (`arith`, `chain`). Token constants are measured from
+ * the format: every character is one token of the models' vocabulary, a prompt starts with BOS,
+ * and an assistant's output is `outputText` plus the end token. Each reference adds its answer and
+ * a separator, which is B again, as the cost model assumes.
  */
-export function arithTokens(items: readonly TaskItem[]): { promptTokens: number; outputTokens: number; source: string } {
+export function compactTask(spec: {
+  id: string;
+  description: string;
+  items: TaskItem[];
+  outputText: (item: TaskItem) => string;
+  extract: (text: string) => string | null;
+  options: Pick<TaskOptions, "seed" | "splits">;
+}): DatasetTask {
+  const { items } = spec;
   const mean = (f: (i: TaskItem) => number) => items.reduce((s, i) => s + f(i), 0) / items.length;
-  return {
+  const tokens = {
     promptTokens: Number(mean((i) => 1 + arithPrompt(i.question, "answer").length).toFixed(3)),
-    outputTokens: Number(mean((i) => i.answer.length + 1).toFixed(3)),
+    outputTokens: Number(mean((i) => spec.outputText(i).length + 1).toFixed(3)),
     source: "measured",
   };
+  const base = createTask({ id: spec.id, style: "number", description: spec.description, tokens, load: () => items }, { seed: spec.options.seed ?? 0, splits: spec.options.splits });
+  return { ...base, render: renderArith, extract: spec.extract, grade: gradeWith(spec.extract) };
 }
 
 /** The `arith` task. */
 export function createArithTask(options: ArithTaskOptions = {}): DatasetTask {
-  const seed = options.seed ?? 0;
-  const items = arithItems(options.items ?? DEFAULT_ITEMS, seed);
-  const base = createTask(
-    {
-      id: ARITH_TASK_ID,
-      style: "number",
-      description:
-        "Generated arithmetic (a+b and a-b, operands of one to three digits) in the compact formats of the tiny GGUF models (examples/models)",
-      tokens: arithTokens(items),
-      load: () => items,
-    },
-    { seed, splits: options.splits },
-  );
-  return {
-    ...base,
-    render: renderArith,
-    extract: (text: string) => extractArith(text),
-    grade: gradeArith,
-  };
+  return compactTask({
+    id: ARITH_TASK_ID,
+    description: "Generated arithmetic (a+b and a-b, operands of one to three digits) in the compact formats of the tiny GGUF models (examples/models)",
+    items: arithItems(options.items ?? DEFAULT_ITEMS, options.seed ?? 0),
+    outputText: (i) => i.answer,
+    extract: extractArith,
+    options,
+  });
 }

@@ -13,10 +13,10 @@
  * test-time scaling pays. Items are drawn as scripts/train-tiny.py draws its training chains, but
  * only from chains whose FNV-1a hash is 0 mod 4, which training never sees (as for `arith`).
  */
-import { Rng } from "../util/rng.js";
-import { ARITH_MAX_FUSE, ARITH_MAX_REFINE, arithPrompt, isHeldOut, referenceCandidates } from "./arith.js";
-import { createTask, type DatasetTask, type TaskOptions } from "./task.js";
-import type { ChatMessage, Grade, PromptInput, TaskItem } from "./types.js";
+import type { Rng } from "../util/rng.js";
+import { ARITH_MAX_FUSE, ARITH_MAX_REFINE, compactTask, gradeWith, heldOutItems } from "./arith.js";
+import type { DatasetTask, TaskOptions } from "./task.js";
+import type { TaskItem } from "./types.js";
 
 export const CHAIN_TASK_ID = "chain";
 /** References a refining assistant and candidates a fuser were trained on (beyond: the first ones). */
@@ -49,25 +49,10 @@ export function drawChain(rng: Rng): { question: string; totals: number[] } {
 
 /** `n` distinct held-out chains, in a seeded order; `meta.steps` holds the running totals as written. */
 export function chainItems(n: number, seed: number): TaskItem[] {
-  const rng = new Rng(seed, CHAIN_TASK_ID, "items");
-  const seen = new Set<string>();
-  const items: TaskItem[] = [];
-  for (let tries = 0; items.length < n; tries++) {
-    if (tries > n * 200) throw new RangeError(`cannot draw ${n} distinct chain questions`);
+  return heldOutItems(n, seed, CHAIN_TASK_ID, (rng) => {
     const { question, totals } = drawChain(rng);
-    if (seen.has(question) || !isHeldOut(question)) continue;
-    seen.add(question);
-    items.push({ id: `chain-${String(items.length).padStart(4, "0")}`, question, answer: String(totals.at(-1)), meta: { steps: totals.join(",") } });
-  }
-  return items;
-}
-
-/** The prompt text of a role: the chain alone, refined with references, or fused from candidates (the formats of `arith`). */
-export const chainPrompt: typeof arithPrompt = arithPrompt;
-
-export function renderChain(input: PromptInput): ChatMessage[] {
-  const role = input.role === "fuser" ? "fuse" : "refine";
-  return [{ role: "user", content: chainPrompt(input.item.question, role, referenceCandidates(input.references)) }];
+    return { question, answer: String(totals.at(-1)), meta: { steps: totals.join(",") } };
+  });
 }
 
 /** The answer of an output: its last integer (the final running total; a fuser writes only that), or null. */
@@ -77,37 +62,16 @@ export function extractChain(text: string): string | null {
   return all[all.length - 1]!.replace(/^0+(?=\d)/, "");
 }
 
-export function gradeChain(item: TaskItem, output: string): Grade {
-  const extracted = extractChain(output);
-  return { correct: extracted !== null && extracted === item.answer, extracted };
-}
+export const gradeChain = gradeWith(extractChain);
 
-/**
- * Token constants measured from the format: one token per character, BOS before the prompt, and an
- * assistant's output is every running total, separated by commas, plus the end token.
- */
-export function chainTokens(items: readonly TaskItem[]): { promptTokens: number; outputTokens: number; source: string } {
-  const mean = (f: (i: TaskItem) => number) => items.reduce((s, i) => s + f(i), 0) / items.length;
-  return {
-    promptTokens: Number(mean((i) => 1 + chainPrompt(i.question, "answer").length).toFixed(3)),
-    outputTokens: Number(mean((i) => String(i.meta?.["steps"] ?? i.answer).length + 1).toFixed(3)),
-    source: "measured",
-  };
-}
-
-/** The `chain` task. */
+/** The `chain` task, in the formats of `arith`; an assistant's output is every running total. */
 export function createChainTask(options: ChainTaskOptions = {}): DatasetTask {
-  const seed = options.seed ?? 0;
-  const items = chainItems(options.items ?? DEFAULT_ITEMS, seed);
-  const base = createTask(
-    {
-      id: CHAIN_TASK_ID,
-      style: "number",
-      description: "Generated multi-step arithmetic (chains of three to five numbers, every running total written out) in the compact formats of the tiny chain GGUF models (examples/models)",
-      tokens: chainTokens(items),
-      load: () => items,
-    },
-    { seed, splits: options.splits },
-  );
-  return { ...base, render: renderChain, extract: (text: string) => extractChain(text), grade: gradeChain };
+  return compactTask({
+    id: CHAIN_TASK_ID,
+    description: "Generated multi-step arithmetic (chains of three to five numbers, every running total written out) in the compact formats of the tiny chain GGUF models (examples/models)",
+    items: chainItems(options.items ?? DEFAULT_ITEMS, options.seed ?? 0),
+    outputText: (i) => String(i.meta?.["steps"] ?? i.answer),
+    extract: extractChain,
+    options,
+  });
 }

@@ -19,5 +19,5 @@ export { STANDARD_SETUPS, STANDARD_SETUP_NAMES, standardSetup, GSM8K_COT_EXAMPLE
 export { renderTemplated, PROMPT_ROLES, TEMPLATE_VARIABLES, type PromptRole, type PromptSpec, type FewShotExample } from "./templates.js";
 export { STYLE_TOKENS, estimateTokens, estimateMessageTokens, measurePromptTokens, measureTaskTokens } from "./tokens.js";
 export { createArithTask, arithPrompt, extractArith, gradeArith, ARITH_TASK_ID, ARITH_MAX_REFINE, ARITH_MAX_FUSE, type ArithTaskOptions } from "./arith.js";
-export { createChainTask, chainPrompt, extractChain, gradeChain, CHAIN_TASK_ID, CHAIN_MAX_REFINE, CHAIN_MAX_FUSE, type ChainTaskOptions } from "./chain.js";
+export { createChainTask, extractChain, gradeChain, CHAIN_TASK_ID, CHAIN_MAX_REFINE, CHAIN_MAX_FUSE, type ChainTaskOptions } from "./chain.js";
 export * from "./types.js";

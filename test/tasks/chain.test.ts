@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { resolveTask, resolveTaskTokens } from "../../src/resolve.js";
 import { isHeldOut } from "../../src/tasks/arith.js";
-import { CHAIN_MAX_FUSE, CHAIN_MAX_REFINE, chainItems, chainPrompt, createChainTask, drawChain, extractChain } from "../../src/tasks/chain.js";
+import { arithPrompt } from "../../src/tasks/arith.js";
+import { CHAIN_MAX_FUSE, CHAIN_MAX_REFINE, chainItems, createChainTask, drawChain, extractChain } from "../../src/tasks/chain.js";
 import type { PromptInput, Reference } from "../../src/tasks/types.js";
 import { Rng } from "../../src/util/rng.js";
 
@@ -70,8 +71,8 @@ describe("chain task", () => {
     expect(task.render!(input("assistant", [ref("83"), ref("93", 1)]))).toEqual([{ role: "user", content: "57+8-23+41~83,93=" }]);
     expect(task.render!(input("fuser", [ref("83"), ref(null, 1), ref("93", 2)]))).toEqual([{ role: "user", content: "57+8-23+41#83,?,93=" }]);
     const many = Array.from({ length: 12 }, (_, i) => String(100 + i));
-    expect(chainPrompt("1+1", "refine", many)).toBe(`1+1~${many.slice(0, CHAIN_MAX_REFINE).join(",")}=`);
-    expect(chainPrompt("1+1", "fuse", many)).toBe(`1+1#${many.slice(0, CHAIN_MAX_FUSE).join(",")}=`);
+    expect(arithPrompt("1+1", "refine", many)).toBe(`1+1~${many.slice(0, CHAIN_MAX_REFINE).join(",")}=`);
+    expect(arithPrompt("1+1", "fuse", many)).toBe(`1+1#${many.slice(0, CHAIN_MAX_FUSE).join(",")}=`);
   });
 
   it("reads the last running total as the answer", () => {
