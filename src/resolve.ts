@@ -129,12 +129,12 @@ export function resolveSimWorld(spec: string, seed: number | undefined): SimWorl
 
 /**
  * `sim:math`, `sim:mmlu`, `sim:humaneval` or `sim:PROFILE.json`: a simulated task; its id is the name
- * given. A split seed draws the world's items as the seed does (a world's seed changes which items
- * it draws, never how its models behave), so `splits.seed` varies a simulated task's search and
- * validation items as it varies a data set's.
+ * given. A split seed, when given, is the world's seed: it draws the world's items (a world's seed
+ * changes which items it draws, never how its models behave), so `splits.seed` varies a simulated
+ * task's items as it varies a data set's, and a seed that only seeds sampling does not move them.
  */
 function simTask(spec: string, options: ResolveOptions & Pick<FileTaskOptions, "splits">): Task {
-  return createSimTask(resolveSimWorld(spec, options.seed ?? options.splits?.seed), spec);
+  return createSimTask(resolveSimWorld(spec, options.splits?.seed ?? options.seed), spec);
 }
 
 /** `file:PATH` or an existing `.jsonl` path; null for anything else. */

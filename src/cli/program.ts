@@ -78,7 +78,7 @@ export function buildProgram(io: Io): Command {
       .option("--stop <text>", "end generation at this string (repeat for up to 4)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 
   const execOptions = (cmd: Command): Command =>
-    callOptions(samplingOptions(cmd.option("--seed <n>", "seed of the sampling seeds sent to servers (and of a simulated task's world); splits do not move with it", intArg("--seed"), 0)));
+    callOptions(samplingOptions(cmd.option("--seed <n>", "seed of the sampling seeds sent to servers (and, for run, of a simulated task's world); eval's items (a simulated world's too) do not move with it", intArg("--seed"), 0)));
 
   execOptions(
     program

@@ -69,9 +69,7 @@ function evalTask(opts: EvalOpts, source: EvalSource): { task: Task; spec: strin
   const sameTask = run !== undefined && absoluteSpec(spec) === absoluteSpec(run.task);
   // The splits do not move with --seed (which seeds sampling): a graph is scored on the items its search held out.
   const splits = { ...(sameTask ? run.splits : undefined), seed: (sameTask ? run.splits?.seed : undefined) ?? 0 };
-  // A simulated run's split seed was its world's seed: its held-out items are that world's.
-  const seed = sameTask && spec.startsWith("sim:") && run.splits?.seed !== undefined ? run.splits.seed : opts.seed;
-  const task = resolveTask(spec, { dataDir: opts.data ?? run?.data, seed, splits, ...(opts.style !== undefined ? { style: checkStyle(opts.style) } : {}) });
+  const task = resolveTask(spec, { dataDir: opts.data ?? run?.data, seed: opts.seed, splits, ...(opts.style !== undefined ? { style: checkStyle(opts.style) } : {}) });
   return { task, spec, sameTask };
 }
 
