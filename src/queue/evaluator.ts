@@ -97,7 +97,8 @@ export async function queueEvaluator(options: QueueEvaluatorOptions): Promise<Qu
     }
   };
 
-  // Identical evaluations asked at once (e.g. two methods of one seed in `compare`) share one job.
+  // Identical evaluations asked at once share one job: each waiter removing it on completion would
+  // otherwise make a later waiter add it again.
   const inFlight = new Map<string, Promise<ItemOutcome[]>>();
   const runChunk = (graph: Graph, split: string, ids: string[]): Promise<ItemOutcome[]> => {
     const jobId = evalJobId(options.run, graph, split, ids);

@@ -23,7 +23,7 @@ describe.skipIf(missing !== null)("search on the tiny chain pool", () => {
     expect(result.cost.evals.total).toBe(400);
     expect(result.cost.erroredItems).toBe(0);
     const models: string[] = result.best.graph.nodes.map((n: { model: string }) => n.model);
-    expect(models.every((m) => /^chain-(xs|s|m|l)$/.test(m))).toBe(true);
+    expect(models.every((m) => /^chain-(xs|s|m)$/.test(m))).toBe(true);
     expect(result.best.plan.units).toBeLessThanOrEqual(20 + 1e-9);
     expect(result.best.validation.items).toBeGreaterThan(0);
     expect(result.best.validation.errored).toBe(0);
