@@ -70,9 +70,9 @@ export function rankRecords(records: ReadonlyMap<string, GraphRecord>, objective
 
 /**
  * The graphs to validate: the optimizer's own finalists first (e.g. the graphs it measured most),
- * then the best ranked ones, unless the optimizer says its finalists are the whole selection.
+ * then the best ranked ones.
  */
-export function candidateSet(records: Map<string, GraphRecord>, ranked: readonly RankedGraph[], finalists: readonly ProposalDraft[], complete: boolean, places: number, space: SearchSpace): GraphRecord[] {
+export function candidateSet(records: Map<string, GraphRecord>, ranked: readonly RankedGraph[], finalists: readonly ProposalDraft[], places: number, space: SearchSpace): GraphRecord[] {
   const chosen: GraphRecord[] = [];
   for (const f of finalists.slice(0, places)) {
     if (checkDraft(f, space)) continue;
@@ -80,7 +80,7 @@ export function candidateSet(records: Map<string, GraphRecord>, ranked: readonly
     if (!rec.failed && !chosen.includes(rec)) chosen.push(rec);
   }
   for (const r of ranked) {
-    if (chosen.length >= places || (complete && chosen.length > 0)) break;
+    if (chosen.length >= places) break;
     if (!chosen.includes(r.rec)) chosen.push(r.rec);
   }
   if (chosen.length === 0) {

@@ -3,7 +3,7 @@
  * is this graph, given the items it was graded on and the graphs around it":
  *
  * - {@link shrunkAccuracy}: its own accuracy shrunk toward a given prior by a fixed number of pseudo-items;
- * - {@link PairedBook}: estimates paired to the most-evaluated graph (item difficulty cancelled out);
+ * - {@link PairedBook}: per-item results of many graphs, for estimates paired to the most-evaluated one;
  * - {@link empiricalBayes} / {@link empiricalBayesWithSd}: shrinkage estimated from the data, paired where possible;
  * - {@link pooledShrunkAccuracy}: shrunk toward the pooled accuracy of all graphs, with a standard error;
  * - {@link combinedEstimate}: validation items and a search estimate combined by precision, with a lower bound;
@@ -44,11 +44,10 @@ export function pairedDifference(a: ReadonlyMap<string, ItemOutcome>, b: Readonl
 }
 
 /**
- * Per-item results of many graphs, for paired estimates. A graph's accuracy is estimated as the
- * anchor's accuracy on all its items plus the graph's mean difference to the anchor on the items
- * both saw, shrunk toward no difference: graphs that share items with a well-measured anchor are
- * then compared with the item difficulty cancelled out, which on small batches is far less noisy
- * than comparing their raw accuracies.
+ * Per-item results of many graphs, for paired estimates: graphs that share items with a
+ * well-measured anchor (the most-evaluated graph) are compared through their differences to it, with
+ * the item difficulty cancelled out, which on small batches is far less noisy than comparing their
+ * raw accuracies.
  */
 export class PairedBook {
   private readonly byHash = new Map<string, Map<string, boolean>>();
@@ -113,35 +112,6 @@ export class PairedBook {
   /** Every graph in the book. */
   hashes(): string[] {
     return [...this.byHash.keys()];
-  }
-
-  /**
-   * Accuracy estimate of `hash`: paired to `anchor` when they share at least `minShared` items,
-   * else its own accuracy shrunk toward `prior` by `strength` pseudo-items.
-   */
-  estimate(hash: string, anchor: string | undefined, prior: number, strength: number, minShared = 3): number {
-    if (anchor !== undefined && hash !== anchor && this.count(anchor) > 0) {
-      const d = this.difference(hash, anchor);
-      if (d.n >= minShared) return this.own(anchor, prior, strength) + d.sum / (d.n + strength);
-    }
-    return this.own(hash, prior, strength);
-  }
-
-  /** A graph's own accuracy shrunk toward `prior` by `strength` pseudo-items. */
-  own(hash: string, prior: number, strength: number): number {
-    const t = this.tally(hash);
-    return t.items > 0 ? shrunkAccuracy({ ...t, errored: 0 }, prior, strength) : NaN;
-  }
-
-  /** Mean accuracy over every graded item of every graph (a prior for shrinkage). */
-  pooledAccuracy(): number {
-    let c = 0;
-    let n = 0;
-    for (const m of this.byHash.values()) {
-      for (const v of m.values()) if (v) c++;
-      n += m.size;
-    }
-    return n > 0 ? c / n : 0.5;
   }
 }
 

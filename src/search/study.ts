@@ -349,7 +349,7 @@ async function* selection(st: State, ended: string): Steps<SearchResult> {
   // What the search learnt about each graph, shrunk so a lucky batch counts for little.
   const prior = pooledShrunkAccuracy([...records.values()].filter((r) => !r.failed).map((r) => ({ hash: r.hash, outcomes: r.search.values() })));
   const ctx: SelectionContext = { objective: setup.objective, space: setup.space, confidence: setup.selection.confidence, failureThreshold: setup.failureThreshold, prior };
-  const chosenSet = candidateSet(records, ranked, st.optimizer.finalists?.() ?? [], st.optimizer.finalistsComplete === true, setup.selection.candidates, setup.space);
+  const chosenSet = candidateSet(records, ranked, st.optimizer.finalists?.() ?? [], setup.selection.candidates, setup.space);
   const rounds = selectionRounds(chosenSet.length, setup.selection.items, st.validationAll.length, setup.selection.candidates, leftover);
   let alive = chosenSet;
   let used = 0;

@@ -112,12 +112,6 @@ export interface Optimizer {
   snapshot?(): unknown;
   /** Graphs the method itself would return (e.g. the distribution's mode), considered at selection. */
   finalists?(): ProposalDraft[];
-  /**
-   * When true, the finalists are the whole selection: the harness adds none of its own best graphs
-   * to fill the places (the method has judged them), and spends the selection's evaluations on
-   * fewer candidates instead.
-   */
-  readonly finalistsComplete?: boolean;
 }
 
 export type OptimizerFactory = (ctx: OptimizerContext) => Optimizer;

@@ -22,9 +22,9 @@ describe("the optimizer registry", () => {
   });
 
   it("rejects an unknown option and a wrong type, naming each key", () => {
-    const a = userError(() => resolveOptimizer({ optimizer: "agent-reinforce", optimizerOptions: { polsh: 0.9 } }));
-    expect(a.issues.map((i) => i.path)).toEqual(["optimizerOptions.polsh"]);
-    expect(a.format()).toMatch(/polsh: not an option of the agent-reinforce optimizer \(its options: .*polish/);
+    const a = userError(() => resolveOptimizer({ optimizer: "agent-reinforce", optimizerOptions: { elits: 3 } }));
+    expect(a.issues.map((i) => i.path)).toEqual(["optimizerOptions.elits"]);
+    expect(a.format()).toMatch(/elits: not an option of the agent-reinforce optimizer \(its options: .*elites/);
     const b = userError(() => resolveOptimizer({ optimizer: "agent-reinforce", optimizerOptions: { probeItems: "twelve" } }));
     expect(b.issues.map((i) => i.path)).toEqual(["optimizerOptions.probeItems"]);
     expect(b.format()).toMatch(/optimizerOptions\.probeItems: .*expected number/);

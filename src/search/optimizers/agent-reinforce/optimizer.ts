@@ -9,18 +9,12 @@
  *    halving; the probabilistic graph is centred on the winner. With insights, the largest model
  *    that fits races too, alone and replicated, since a dozen probe items can rank it last.
  * 4. Iterate: sample K graphs near the centre and evaluate them on the same batch as the elites (the
- *    best graphs so far, and the best single model, the baseline any collaboration must beat); the
- *    agent turns the scores into feedback and a bounded update of the logits, validated before it is
- *    applied. Graphs are ranked by empirical-Bayes accuracy paired to the most-evaluated graph, so a
- *    newcomer's lucky batch does not displace a graph measured on many items. One sample each
- *    iteration is a graph a layer deeper than the incumbent (see ../moves.ts).
- * 5. Polish and select: the last share of the search budget re-measures the best two graphs and the
- *    best single model side by side on fresh items instead of sampling new ones, and the finalists
- *    offered to the selection are the best by estimate minus a posterior standard deviation among
- *    well-measured graphs, so the validation items decide between graphs the search knows well. The
- *    strongest single model (by a size prior, Insight 1) leads the finalists, and a collaboration is
- *    offered only when it beats it clearly; the list is complete, so the harness adds no graph of
- *    its own choosing.
+ *    best graphs so far); the agent turns the scores into feedback and a bounded update of the
+ *    logits, validated before it is applied. Graphs are ranked by empirical-Bayes accuracy paired to
+ *    the most-evaluated graph, so a newcomer's lucky batch does not displace a graph measured on many
+ *    items. One sample each iteration is a structural neighbour of the incumbent (a layer deeper, a
+ *    fusion layer over it, ...: see ../../restructure.ts), chosen by a surrogate of graph accuracy.
+ * 5. Select: the harness validates the best graphs by estimate, as for every method.
  *
  * Ablations: `insights: false` (no insights in initialisation or updates), `init: "random"` (no
  * probes, pretest or agent initialisation: a neutral distribution), and the space's `fuser: false`.
@@ -28,14 +22,13 @@
 import { topology } from "../../../graph/topology.js";
 import { graphHash } from "../../../graph/canonical.js";
 import { LlmAgent } from "./llm.js";
-import { predictCandidates, RuleAgent } from "./rules.js";
+import { RuleAgent } from "./rules.js";
 import { applyUpdate, validateUpdate } from "./update.js";
-import { sizeMonotone } from "./insights.js";
 import { structuralNeighbours, type Restructured } from "../../restructure.js";
 import { fitSurrogate } from "../../surrogate.js";
 import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "./types.js";
 import { ProbGraph, LOGIT_LIMIT } from "../../distribution.js";
-import { empiricalBayesWithSd, PairedBook, shrunkAccuracy } from "../../statistics.js";
+import { empiricalBayesWithSd, PairedBook } from "../../statistics.js";
 import { utilityOf } from "../../objective.js";
 import type { Genome, SearchSpace } from "../../space.js";
 import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../../types.js";
@@ -54,34 +47,8 @@ export interface AgentReinforceOptions {
   elites: number;
   /** Logit margin the distribution keeps around the incumbent. */
   sharpness: number;
-  /** Pseudo-items of "no difference" that paired estimates are shrunk with. */
-  shrink: number;
   /** LLM agent: attempts per call before falling back to the rule agent. */
   maxAttempts: number;
-  /** How graphs are ranked: empirical Bayes, or a fixed shrinkage. */
-  estimator: "eb" | "shrink";
-  /** Keep the best single-model graph among the elites. */
-  keepSingle: boolean;
-  /** Weight, in items, of the probes' predicted accuracy of each pretest contender. */
-  priorItems: number;
-  /** Share of the search budget, at its end, spent re-measuring the best graphs instead of sampling new ones. */
-  polish: number;
-  /** Graphs re-measured during the polish. */
-  polishElites: number;
-  /** Rank graphs by their estimate minus this many posterior standard deviations (0: by the estimate). */
-  caution: number;
-  /** Graphs offered to the final selection: the best by estimate minus `finalCaution` posterior sds. */
-  finalists: number;
-  /** Posterior sds subtracted when choosing finalists, so a graph seen on a lucky handful of items does not displace a well-measured one. */
-  finalCaution: number;
-  /** Graded search items a graph needs to be a finalist (or re-measured in the polish), while enough graphs have them. */
-  finalItems: number;
-  /**
-   * Insight 1 as a standing finalist: a collaboration is offered to the final selection only when
-   * its paired advantage over the strongest single model, on the items both were measured on,
-   * exceeds this many standard errors; otherwise the single model keeps the place (0: off).
-   */
-  singleMargin: number;
   /** Structural neighbours of the incumbent proposed each iteration, in place of samples. */
   moves: number;
   /** Structural neighbours drawn each iteration for the surrogate to rank (the best `moves` are proposed). */
@@ -98,18 +65,7 @@ export const AGENT_REINFORCE_DEFAULTS: AgentReinforceOptions = {
   pretestRounds: [8, 12, 16],
   elites: 2,
   sharpness: 2.5,
-  shrink: 8,
   maxAttempts: 3,
-  estimator: "eb",
-  keepSingle: true,
-  priorItems: 8,
-  polish: 0.3,
-  polishElites: 2,
-  caution: 0,
-  finalists: 4,
-  finalCaution: 1,
-  finalItems: 12,
-  singleMargin: 0.25,
   moves: 1,
   movePool: 24,
   optimism: 1,
@@ -141,23 +97,6 @@ export class AgentReinforce extends BaseOptimizer {
   private contenders: Known[] = [];
   private round = 0;
   private incumbentHash: string | undefined;
-  private searchBudget: number | undefined;
-  /** Predicted accuracy of pretest contenders, by hash. */
-  private readonly prior = new Map<string, number>();
-
-  /** With the standing single-model finalist, the finalists are the whole selection: see {@link finalists}. */
-  get finalistsComplete(): boolean {
-    // Not with a latency limit or a cost objective: the single model and its rivals are judged on
-    // accuracy, so a graph over the limit or poor value for money could be all that is offered, and
-    // the harness's own best graphs keep their places.
-    const o = this.ctx.objective;
-    return this.standingSingle() && (o.kind === "accuracy" || (o.kind === "latency" && o.limitMs === undefined));
-  }
-
-  private standingSingle(): boolean {
-    return this.opts.keepSingle && this.opts.singleMargin > 0 && this.opts.finalists > 0;
-  }
-
   /** `agent`: the one that writes initialisations and updates (default: the LLM agent when `ctx.llm` is set, else the rule agent). */
   constructor(ctx: OptimizerContext, agent?: Agent) {
     super(ctx);
@@ -171,18 +110,7 @@ export class AgentReinforce extends BaseOptimizer {
       pretestRounds: Array.isArray(o.pretestRounds) ? o.pretestRounds.map(Number) : d.pretestRounds,
       elites: Number(o.elites ?? d.elites),
       sharpness: Number(o.sharpness ?? d.sharpness),
-      shrink: Number(o.shrink ?? d.shrink),
       maxAttempts: Number(o.maxAttempts ?? d.maxAttempts),
-      estimator: o.estimator === "shrink" ? "shrink" : d.estimator,
-      keepSingle: o.keepSingle === undefined ? d.keepSingle : Boolean(o.keepSingle),
-      priorItems: Number(o.priorItems ?? d.priorItems),
-      polish: Number(o.polish ?? d.polish),
-      polishElites: Number(o.polishElites ?? d.polishElites),
-      caution: Number(o.caution ?? d.caution),
-      finalists: Number(o.finalists ?? d.finalists),
-      finalCaution: Number(o.finalCaution ?? d.finalCaution),
-      finalItems: Number(o.finalItems ?? d.finalItems),
-      singleMargin: Number(o.singleMargin ?? d.singleMargin),
       moves: Number(o.moves ?? d.moves),
       movePool: Number(o.movePool ?? d.movePool),
       optimism: Number(o.optimism ?? d.optimism),
@@ -209,9 +137,6 @@ export class AgentReinforce extends BaseOptimizer {
       this.ctx.emit({ type: "agent.feedback", iteration: req.iteration, agent: this.agent.name, text: decision.rationale });
       const chosen = decision.multisets.map((id) => this.candidates.find((c) => c.id === id)).filter((c): c is CandidateMultiset => c !== undefined);
       this.contenders = chosen.map((c) => ({ hash: graphHash(c.graph), genome: c.genome, graph: c.graph, origin: "pretest", total: emptyScore() }));
-      // The probes' prediction of each contender is a prior the pretest's few items update.
-      const predicted = predictCandidates({ probes: this.probes, candidates: this.candidates, insights: this.opts.insights });
-      for (const c of this.candidates) this.prior.set(graphHash(c.graph), predicted.get(c.id)!);
       // The best single model from the probes races too, so the pretest can only improve on it.
       const inc = this.incumbent();
       if (inc && !this.contenders.some((c) => c.hash === inc.hash)) this.contenders.push(inc);
@@ -234,18 +159,6 @@ export class AgentReinforce extends BaseOptimizer {
       }
       this.stage = "search";
       this.recentre();
-    }
-    // The first search iteration fixes the scale of the search budget, so the polish phase can be sized.
-    this.searchBudget ??= req.remainingEvals;
-    if (this.opts.polish > 0 && req.remainingEvals <= this.opts.polish * this.searchBudget) {
-      // Polish: no new graphs; the best few are measured on fresh items, so the final candidates are
-      // ranked on evidence rather than on the lucky batch that made them look good.
-      const top = this.contendersForFinal(this.opts.polishElites);
-      // The strongest single model is measured alongside, so the final choice compares the two on
-      // many shared fresh items rather than on the items that made the incumbent look good.
-      const single = this.opts.keepSingle ? this.bestSingle() : undefined;
-      if (single && !top.includes(single)) top.push(single);
-      if (top.length > 0) return { proposals: top.map((e) => ({ graph: e.graph, genome: e.genome, origin: "elite" })) };
     }
     const rng = this.rng(req.iteration, "sample");
     const elites = this.elites();
@@ -305,16 +218,8 @@ export class AgentReinforce extends BaseOptimizer {
     if (this.stage === "pretest") {
       // Successive halving: every contender saw the same items, so the paired estimates compare them fairly.
       const v = this.values();
-      // Blend each contender's estimate with its predicted accuracy, worth `priorItems` items.
-      const blended = (k: Known) => {
-        const est = v.get(k.hash) ?? -Infinity;
-        const p = this.prior.get(k.hash);
-        const n = this.book.count(k.hash);
-        if (p === undefined || this.opts.priorItems <= 0 || !Number.isFinite(est)) return est;
-        return (n * est + this.opts.priorItems * p) / (n + this.opts.priorItems);
-      };
       const alive = this.contenders.filter((c) => this.known.has(c.hash)).map((c) => this.known.get(c.hash)!);
-      alive.sort((a, b) => blended(b) - blended(a) || (a.hash < b.hash ? -1 : 1));
+      alive.sort((a, b) => (v.get(b.hash) ?? -Infinity) - (v.get(a.hash) ?? -Infinity) || (a.hash < b.hash ? -1 : 1));
       this.contenders = alive.slice(0, Math.max(2, Math.ceil(alive.length / 2)));
       this.round++;
       if (this.round >= this.opts.pretestRounds.length || alive.length <= 2) {
@@ -370,22 +275,23 @@ export class AgentReinforce extends BaseOptimizer {
     };
   }
 
-  /** Each graph's value: its empirical-Bayes accuracy (paired to the most-evaluated graph), through the objective. */
-  private values(caution = this.opts.caution): Map<string, number> {
-    const est = this.opts.estimator === "eb" ? empiricalBayesWithSd(this.book) : undefined;
-    const anchor = this.book.anchor();
-    const prior = this.book.pooledAccuracy();
+  /**
+   * Each graph's value: its empirical-Bayes accuracy through the objective. Graphs share items with
+   * the batches they were measured in, so the estimates are paired and a newcomer's lucky batch does
+   * not displace a graph measured on many items.
+   */
+  private values(): Map<string, number> {
+    const est = empiricalBayesWithSd(this.book);
     const out = new Map<string, number>();
     for (const k of this.known.values()) {
-      const e = est?.get(k.hash);
-      const acc = est ? (e ? e.mean - caution * e.sd : NaN) : this.book.estimate(k.hash, anchor, prior, this.opts.shrink);
-      out.set(k.hash, utilityOf(this.ctx.objective, { accuracy: acc, meanLatencyMs: k.total.meanLatencyMs, meanDollars: k.total.meanDollars }));
+      const accuracy = est.get(k.hash)?.mean ?? NaN;
+      out.set(k.hash, utilityOf(this.ctx.objective, { accuracy, meanLatencyMs: k.total.meanLatencyMs, meanDollars: k.total.meanDollars }));
     }
     return out;
   }
 
-  private ranked(caution = this.opts.caution): Known[] {
-    const v = this.values(caution);
+  private ranked(): Known[] {
+    const v = this.values();
     return [...this.known.values()].filter((k) => Number.isFinite(v.get(k.hash))).sort((a, b) => v.get(b.hash)! - v.get(a.hash)! || b.total.items - a.total.items || (a.hash < b.hash ? -1 : 1));
   }
 
@@ -393,58 +299,9 @@ export class AgentReinforce extends BaseOptimizer {
     return this.ranked()[0];
   }
 
-  /**
-   * The best graphs so far, plus the best single model when it is not among them: the natural
-   * baseline every collaboration has to beat keeps being measured on every batch, so an early
-   * unlucky batch cannot bury it.
-   */
-  private elites(count = this.opts.elites): Known[] {
-    const ranked = this.ranked();
-    const top = ranked.slice(0, Math.max(0, count));
-    if (this.opts.keepSingle) {
-      // Singles are compared on their own items (they share the probe items), not through the
-      // anchor, which they may share nothing with.
-      const single = this.bestSingle(ranked);
-      if (single && !top.includes(single)) top.push(single);
-    }
-    return top;
-  }
-
-  /** The best single-model graph by its own items (singles share the probe items, not always the anchor's). */
-  private bestSingle(ranked = this.ranked()): Known | undefined {
-    const prior = this.book.pooledAccuracy();
-    const space = this.ctx.space;
-    const singles = ranked.filter((k) => k.graph.nodes.length === 1);
-    const model = (k: Known) => k.graph.nodes[0]!.model;
-    // Insight 1 as a size prior: within a family a larger model is at least as accurate, so
-    // measured accuracies that say otherwise are pooled, and a tie goes to the larger model. A
-    // noisy dozen items then cannot hide the largest model behind a smaller one.
-    const pooled = this.opts.insights ? sizeMonotone(singles.map((k) => ({ model: model(k), family: space.family(model(k)), params: space.params(model(k)), ...this.book.tally(k.hash) }))) : undefined;
-    const value = (k: Known) => shrunkAccuracy({ ...(pooled?.get(model(k)) ?? this.book.tally(k.hash)), errored: 0 }, prior, 2);
-    const larger = (a: Known, b: Known) => pooled !== undefined && space.params(model(a)) > space.params(model(b));
-    return singles.reduce<Known | undefined>((a, b) => {
-      if (!a) return b;
-      const d = value(b) - value(a);
-      return d > 1e-12 || (Math.abs(d) <= 1e-12 && larger(b, a)) ? b : a;
-    }, undefined);
-  }
-
-
-  /**
-   * Whether a graph clearly beats `base`: on the items both were measured on, its paired advantage
-   * exceeds `margin` standard errors; with too few shared items, its estimate less one posterior
-   * standard deviation still exceeds `base`'s estimate (one lucky handful of items is not enough).
-   */
-  private beatsClearly(k: Known, base: Known, margin: number): boolean {
-    const { sum, sq, n } = this.book.difference(k.hash, base.hash);
-    if (n < this.opts.finalItems) {
-      const cautious = this.values(1).get(k.hash);
-      const plain = this.values(0).get(base.hash);
-      return cautious !== undefined && plain !== undefined && cautious > plain;
-    }
-    const mean = sum / n;
-    const se = Math.sqrt(Math.max(sq / n - mean * mean, 1 / n) / n);
-    return mean > margin * se;
+  /** The best graphs so far, re-measured with every batch so their estimates keep firming up. */
+  private elites(): Known[] {
+    return this.ranked().slice(0, Math.max(0, this.opts.elites));
   }
 
   /**
@@ -476,41 +333,6 @@ export class AgentReinforce extends BaseOptimizer {
     return { stage: this.stage, incumbent: this.incumbent()?.hash, params: this.dist.params };
   }
 
-  /**
-   * The graphs offered to the final selection: the best by estimate minus `finalCaution` posterior
-   * standard deviations, so the validation items go to graphs the search measured well rather than
-   * to newcomers whose one lucky batch made them look best.
-   */
-  finalists(): ProposalDraft[] {
-    const draft = (k: Known): ProposalDraft => ({ graph: k.graph, genome: k.genome, origin: k.origin });
-    const single = this.standingSingle() ? this.bestSingle() : undefined;
-    if (!single) return this.contendersForFinal(this.opts.finalists).map(draft);
-    // Insight 1: the strongest single model is the default answer; a collaboration that does not
-    // clearly beat it on shared items could win the validation round only by its luck there.
-    const rivals = (k: Known) => k.graph.nodes.length > 1 && this.beatsClearly(k, single, this.opts.singleMargin);
-    // With the list complete, no graph fills the places: any would be one the rule held back.
-    if (this.finalistsComplete) return [single, ...this.contendersForFinal(this.opts.finalists - 1, rivals)].map(draft);
-    const keep = (k: Known) => k.graph.nodes.length === 1 || rivals(k);
-    const list = this.contendersForFinal(this.opts.finalists, keep);
-    // Places left over go to well-measured graphs the rule held back, never to the selection's own
-    // pick of whatever topped one lucky batch.
-    for (const k of this.contendersForFinal(this.opts.finalists, (k) => !keep(k))) if (list.length < this.opts.finalists && this.book.count(k.hash) >= this.opts.finalItems) list.push(k);
-    if (!list.includes(single)) list.splice(Math.max(0, Math.min(list.length, this.opts.finalists - 1)), list.length >= this.opts.finalists ? 1 : 0, single);
-    return list.map(draft);
-  }
-
-  /**
-   * The best `count` graphs by cautious estimate among those measured on at least `finalItems`
-   * items, topped up from the rest when too few are: a graph that looked good on one batch must
-   * earn its place with more items first.
-   */
-  private contendersForFinal(count: number, keep?: (k: Known) => boolean): Known[] {
-    if (count <= 0) return [];
-    const ranked = this.ranked(this.opts.finalCaution).filter((k) => !keep || keep(k));
-    const solid = ranked.filter((k) => this.book.count(k.hash) >= this.opts.finalItems);
-    const rest = ranked.filter((k) => this.book.count(k.hash) < this.opts.finalItems);
-    return [...solid, ...rest].slice(0, count);
-  }
 }
 
 /**
