@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Journal } from "../../src/search/events.js";
 import { runSearch } from "../../src/search/harness.js";
 import { OPTIMIZER_NAMES } from "../../src/search/optimizers/index.js";
+import { enumerateMultisets } from "../../src/search/optimizers/agent-reinforce/optimizer.js";
 import { optimizers } from "../../src/search/plugins.js";
 import { resolvePool } from "../../src/resolve.js";
 import { simSetup } from "./helpers.js";
@@ -83,6 +84,10 @@ describe("Agent-REINFORCE: the largest model races in the pretest whatever the p
     expect(probeScores.get("llama-8b")!).toBeLessThan(Math.min(probeScores.get("llama-1b")!, probeScores.get("llama-3b")!));
     expect(pretest.some((g) => g.nodes.length === 1 && only8b(g))).toBe(true);
     expect(pretest.some((g) => g.nodes.length >= 3 && only8b(g))).toBe(true);
+    // Replicated both ways: read by one more copy as an assistant, and fused by one (self-consistency's shape).
+    const outRole = (g: Graph) => g.nodes.find((n) => n.id === g.output)!.role;
+    expect(pretest.some((g) => g.nodes.length >= 3 && only8b(g) && outRole(g) === "fuser")).toBe(true);
+    expect(pretest.some((g) => g.nodes.length >= 3 && only8b(g) && outRole(g) !== "fuser")).toBe(true);
   });
 
   it("without insights the pretest follows the probes alone and leaves it out", async () => {
@@ -132,5 +137,22 @@ describe("Agent-REINFORCE ablations by name", () => {
     expect(plain.length).toBeGreaterThan(1);
     expect(plain.some((t) => /Insight/.test(t))).toBe(false);
     expect(full[0]).toMatch(/Insight 1/);
+  });
+});
+
+describe("Agent-REINFORCE: candidate multisets", () => {
+  it("offers the strongest member as the output both ways, reading its workers and fusing them", () => {
+    const setup = simSetup({ task: "sim:math", budget: 42 });
+    const probes = ["llama-1b", "llama-3b", "llama-8b"].map((model, i) => ({ model, family: "llama", params: setup.space.params(model), units: 1, items: 12, correct: 4 + 3 * i, accuracy: (4 + 3 * i) / 12, meanLatencyMs: 0 }));
+    const candidates = enumerateMultisets(setup.space, probes);
+    const outOf = (g: Graph) => g.nodes.find((n) => n.id === g.output)!;
+    for (const kind of ["lead", "fuse"] as const) {
+      const same = candidates.filter((c) => c.kind === kind && Object.keys(c.counts).length === 1 && c.nodes >= 3);
+      expect(same.length).toBeGreaterThan(0);
+      for (const c of same) expect(outOf(c.graph).role === "fuser").toBe(kind === "fuse");
+    }
+    // Every candidate is a point of the space within the budget, and none repeats another.
+    for (const c of candidates) expect(setup.space.check(c.graph).ok).toBe(true);
+    expect(new Set(candidates.map((c) => JSON.stringify([c.counts, outOf(c.graph).model, c.kind]))).size).toBe(candidates.length);
   });
 });

@@ -4,10 +4,11 @@
  *
  * 1. Probe (Insight 1): each model that fits the budget answers alone on the same few search items.
  * 2. Initialise: the agent chooses a few model multisets from the feasible ones, given the probes
- *    (workers feeding the strongest member, or a weaker model fusing stronger workers).
+ *    (workers read by the strongest member, or fused by it or by a weaker model).
  * 3. Pretest: the chosen multisets and the best single model race on shared items by successive
  *    halving; the probabilistic graph is centred on the winner. With insights, the largest model
- *    that fits races too, alone and replicated, since a dozen probe items can rank it last.
+ *    that fits races too, alone and replicated (read and fused by one more copy), since a dozen
+ *    probe items can rank it last.
  * 4. Iterate: sample K graphs near the centre and evaluate them on the same batch as the elites (the
  *    best graphs so far); the agent turns the scores into feedback and a bounded update of the
  *    logits, validated before it is applied. Graphs are ranked by empirical-Bayes accuracy paired to
@@ -337,7 +338,7 @@ export class AgentReinforce extends BaseOptimizer {
 
 /**
  * The candidates a scaling-law prior alone would pick, whatever the probes say: the largest model
- * that fits alone, and the most copies of it that fit, led by one of them.
+ * that fits alone, and the most copies of it that fit, led by one of them and fused by one of them.
  */
 function largestModelCandidates(candidates: readonly CandidateMultiset[], space: SearchSpace): CandidateMultiset[] {
   const sizeOf = (c: CandidateMultiset) => Math.max(...Object.keys(c.counts).map((m) => space.params(m)));
@@ -347,8 +348,8 @@ function largestModelCandidates(candidates: readonly CandidateMultiset[], space:
   const top = Math.max(...singles.map(sizeOf));
   const single = singles.find((c) => sizeOf(c) === top)!;
   const model = Object.keys(single.counts)[0]!;
-  const replicated = candidates.filter((c) => c.kind === "lead" && only(c) && c.counts[model] !== undefined).sort((a, b) => b.nodes - a.nodes)[0];
-  return replicated ? [single, replicated] : [single];
+  const replicated = (kind: CandidateMultiset["kind"]) => candidates.filter((c) => c.kind === kind && only(c) && c.counts[model] !== undefined).sort((a, b) => b.nodes - a.nodes)[0];
+  return [single, replicated("lead"), replicated("fuse")].filter((c): c is CandidateMultiset => c !== undefined);
 }
 
 /** The model a probe graph measures: the one node, or the worker feeding a fixed output model. */
@@ -409,8 +410,9 @@ export function singleModelDrafts(space: SearchSpace): ProposalDraft[] {
 /**
  * Candidate model multisets (output node included) that fit the budget as workers all feeding the
  * output: the output is either the strongest member, reading its inputs as an assistant the way the
- * paper's final-decision node synthesises its predecessors' answers (`lead`), or a weaker model
- * fusing stronger workers' answers, since picking among answers is easier than finding one (`fuse`).
+ * paper's final-decision node synthesises its predecessors' answers (`lead`), or a fuser picking
+ * among its workers' answers (`fuse`): the strongest member, or a weaker model over stronger
+ * workers, since picking among answers is easier than finding one.
  * A multiset of one is a model alone (`single`). Workers use at most two distinct models, as Insight
  * 1 favours replicating a model over mixing many.
  */
@@ -427,21 +429,28 @@ export function enumerateMultisets(space: SearchSpace, probes: readonly ModelPro
       g.toOut[i] = true;
     });
     const strongest = workers.reduce((a, b) => Math.max(a, strength(b)), -Infinity);
-    const kind = workers.length === 0 ? "single" : strength(outModel) >= strongest || space.outputFixed ? "lead" : "fuse";
-    if (kind === "fuse") {
-      if (workers.length < 2 || !space.fuser) return true;
-      g.outRole = "fuser";
+    const leads = workers.length === 0 || strength(outModel) >= strongest || space.outputFixed;
+    // The strongest member either reads its inputs as an assistant or, like a weaker output, fuses
+    // them (the paper's two roles for a node with inputs): k samples of one model fused by one more
+    // is the aggregation Insight 1 speaks of, and which of the two pays is the task's to say.
+    const kinds: CandidateMultiset["kind"][] = workers.length === 0 ? ["single"] : leads ? ["lead", "fuse"] : ["fuse"];
+    let fits = false;
+    for (const kind of kinds) {
+      if (kind === "fuse" && (workers.length < 2 || !space.fuser)) continue;
+      g.outRole = kind === "fuse" ? "fuser" : space.emptyGenome(outModel).outRole;
+      const n = space.normalise(g);
+      const graph = space.toGraph(n);
+      if (!space.check(graph).ok) continue;
+      fits = true;
+      const counts: Record<string, number> = {};
+      for (const node of graph.nodes) counts[node.model] = (counts[node.model] ?? 0) + 1;
+      const key = JSON.stringify([Object.entries(counts).sort(), outModel, kind]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ id: `m${out.length + 1}`, kind, counts, nodes: graph.nodes.length, units: space.plan(graph).units, graph, genome: n });
     }
-    const n = space.normalise(g);
-    const graph = space.toGraph(n);
-    if (!space.check(graph).ok) return false;
-    const counts: Record<string, number> = {};
-    for (const node of graph.nodes) counts[node.model] = (counts[node.model] ?? 0) + 1;
-    const key = JSON.stringify([Object.entries(counts).sort(), outModel, kind]);
-    if (seen.has(key)) return true;
-    seen.add(key);
-    out.push({ id: `m${out.length + 1}`, kind, counts, nodes: graph.nodes.length, units: space.plan(graph).units, graph, genome: n });
-    return true;
+    // A fusing output over one worker is not a candidate, yet the multiset may still fit and grow.
+    return fits || (kinds.every((k) => k === "fuse") && workers.length < 2);
   };
   const outs = space.outputFixed ? [space.outModels[0]!] : [...space.outModels].sort((a, b) => strength(b) - strength(a));
   for (const o of outs) {
