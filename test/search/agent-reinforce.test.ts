@@ -51,7 +51,7 @@ describe("Agent-REINFORCE", () => {
     const fusersIntoOutput = (g: Graph) => g.nodes.filter((n) => n.role === "fuser" && g.edges.some(([a, b]) => a === n.id && b === g.output)).length;
     const hierarchical = async (optimizerOptions: Record<string, unknown>) => {
       let n = 0;
-      for (const seed of [0, 1, 2, 3, 4]) {
+      for (let seed = 0; seed < 10; seed++) {
         const r = await runSearch(simSetup({ evals: 800, task: "sim:humaneval", budget: 80, seed, optimizerOptions }));
         if (fusersIntoOutput(r.best.graph) >= 2) n++;
       }
@@ -141,7 +141,7 @@ describe("Agent-REINFORCE ablations by name", () => {
 });
 
 describe("Agent-REINFORCE: candidate multisets", () => {
-  it("offers the strongest member as the output both ways, reading its workers and fusing them", () => {
+  it("offers copies of one model both read and fused by one more copy, and mixed workers read by their strongest member", () => {
     const setup = simSetup({ task: "sim:math", budget: 42 });
     const probes = ["llama-1b", "llama-3b", "llama-8b"].map((model, i) => ({ model, family: "llama", params: setup.space.params(model), units: 1, items: 12, correct: 4 + 3 * i, accuracy: (4 + 3 * i) / 12, meanLatencyMs: 0 }));
     const candidates = enumerateMultisets(setup.space, probes);
@@ -150,6 +150,12 @@ describe("Agent-REINFORCE: candidate multisets", () => {
       const same = candidates.filter((c) => c.kind === kind && Object.keys(c.counts).length === 1 && c.nodes >= 3);
       expect(same.length).toBeGreaterThan(0);
       for (const c of same) expect(outOf(c.graph).role === "fuser").toBe(kind === "fuse");
+    }
+    // A fusing output over mixed workers is weaker than the strongest of them.
+    const strength = (m: string) => probes.find((p) => p.model === m)!.accuracy;
+    for (const c of candidates.filter((c) => c.kind === "fuse" && Object.keys(c.counts).length > 1)) {
+      const workers = c.graph.nodes.filter((n) => n.id !== c.graph.output).map((n) => strength(n.model));
+      expect(strength(outOf(c.graph).model)).toBeLessThan(Math.max(...workers));
     }
     // Every candidate is a point of the space within the budget, and none repeats another.
     for (const c of candidates) expect(setup.space.check(c.graph).ok).toBe(true);

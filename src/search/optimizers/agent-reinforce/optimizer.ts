@@ -4,7 +4,7 @@
  *
  * 1. Probe (Insight 1): each model that fits the budget answers alone on the same few search items.
  * 2. Initialise: the agent chooses a few model multisets from the feasible ones, given the probes
- *    (workers read by the strongest member, or fused by it or by a weaker model).
+ *    (workers read by the strongest member, or fused by a weaker model or by one more copy of theirs).
  * 3. Pretest: the chosen multisets and the best single model race on shared items by successive
  *    halving; the probabilistic graph is centred on the winner. With insights, the largest model
  *    that fits races too, alone and replicated (read and fused by one more copy), since a dozen
@@ -411,8 +411,8 @@ export function singleModelDrafts(space: SearchSpace): ProposalDraft[] {
  * Candidate model multisets (output node included) that fit the budget as workers all feeding the
  * output: the output is either the strongest member, reading its inputs as an assistant the way the
  * paper's final-decision node synthesises its predecessors' answers (`lead`), or a fuser picking
- * among its workers' answers (`fuse`): the strongest member, or a weaker model over stronger
- * workers, since picking among answers is easier than finding one.
+ * among its workers' answers (`fuse`): a weaker model over stronger workers, since picking among
+ * answers is easier than finding one, or one more copy of the workers' own model.
  * A multiset of one is a model alone (`single`). Workers use at most two distinct models, as Insight
  * 1 favours replicating a model over mixing many.
  */
@@ -430,10 +430,11 @@ export function enumerateMultisets(space: SearchSpace, probes: readonly ModelPro
     });
     const strongest = workers.reduce((a, b) => Math.max(a, strength(b)), -Infinity);
     const leads = workers.length === 0 || strength(outModel) >= strongest || space.outputFixed;
-    // The strongest member either reads its inputs as an assistant or, like a weaker output, fuses
-    // them (the paper's two roles for a node with inputs): k samples of one model fused by one more
-    // is the aggregation Insight 1 speaks of, and which of the two pays is the task's to say.
-    const kinds: CandidateMultiset["kind"][] = workers.length === 0 ? ["single"] : leads ? ["lead", "fuse"] : ["fuse"];
+    // Copies of the output's own model are also fused by it: k samples of one model fused by one
+    // more is the aggregation Insight 1 speaks of, and whether reading or fusing them pays is the
+    // task's to say.
+    const copies = workers.length > 0 && workers.every((m) => m === outModel);
+    const kinds: CandidateMultiset["kind"][] = workers.length === 0 ? ["single"] : leads ? (copies ? ["lead", "fuse"] : ["lead"]) : ["fuse"];
     let fits = false;
     for (const kind of kinds) {
       if (kind === "fuse" && (workers.length < 2 || !space.fuser)) continue;

@@ -31,7 +31,7 @@ export interface ModelProbe {
 export interface CandidateMultiset {
   /** `m1`, `m2`, ... */
   id: string;
-  /** A model alone; workers led by the strongest member as an assistant output; or workers fused by the output (the strongest member or a weaker model). */
+  /** A model alone; workers led by the strongest member as an assistant output; or workers fused by the output (a weaker model, or one more copy of the workers' own model). */
   kind: "single" | "lead" | "fuse";
   /** Model id -> count, output node included. */
   counts: Record<string, number>;
