@@ -29,7 +29,7 @@ import { structuralNeighbours, type Restructured } from "../../restructure.js";
 import { fitSurrogate } from "../../surrogate.js";
 import type { Agent, CandidateMultiset, IterationSummary, ModelProbe, SampleReport } from "./types.js";
 import { ProbGraph, LOGIT_LIMIT } from "../../distribution.js";
-import { empiricalBayesWithSd, PairedBook } from "../../statistics.js";
+import { empiricalBayes, PairedBook } from "../../statistics.js";
 import { utilityOf } from "../../objective.js";
 import type { Genome, SearchSpace } from "../../space.js";
 import type { AskBatch, AskRequest, EvalOutcome, OptimizerContext, ProposalDraft, Score } from "../../types.js";
@@ -98,6 +98,7 @@ export class AgentReinforce extends BaseOptimizer {
   private contenders: Known[] = [];
   private round = 0;
   private incumbentHash: string | undefined;
+
   /** `agent`: the one that writes initialisations and updates (default: the LLM agent when `ctx.llm` is set, else the rule agent). */
   constructor(ctx: OptimizerContext, agent?: Agent) {
     super(ctx);
@@ -162,7 +163,9 @@ export class AgentReinforce extends BaseOptimizer {
       this.recentre();
     }
     const rng = this.rng(req.iteration, "sample");
-    const elites = this.elites();
+    const ranked = this.ranked();
+    // The elites: the best graphs so far, re-measured with every batch so their estimates keep firming up.
+    const elites = ranked.slice(0, Math.max(0, this.opts.elites));
     const proposals: ProposalDraft[] = elites.map((e) => ({ graph: e.graph, genome: e.genome, origin: "elite" }));
     const seen = new Set(elites.map((e) => e.hash));
     const k = Math.max(1, req.samples);
@@ -170,7 +173,7 @@ export class AgentReinforce extends BaseOptimizer {
     // the incumbent (a layer deeper, a fusion layer over it, two copies of it fused, a wider top
     // layer, one model or role changed), which samples around it almost never reach (a layer changes
     // several factors at once); a surrogate fitted to every graph measured so far picks which.
-    const inc = this.incumbent();
+    const inc = ranked[0];
     if (inc && this.opts.moves > 0) {
       for (const m of await this.rankedMoves(inc, req.iteration, Math.min(this.opts.moves, k))) {
         const h = graphHash(m.graph);
@@ -282,10 +285,10 @@ export class AgentReinforce extends BaseOptimizer {
    * not displace a graph measured on many items.
    */
   private values(): Map<string, number> {
-    const est = empiricalBayesWithSd(this.book);
+    const est = empiricalBayes(this.book);
     const out = new Map<string, number>();
     for (const k of this.known.values()) {
-      const accuracy = est.get(k.hash)?.mean ?? NaN;
+      const accuracy = est.get(k.hash) ?? NaN;
       out.set(k.hash, utilityOf(this.ctx.objective, { accuracy, meanLatencyMs: k.total.meanLatencyMs, meanDollars: k.total.meanDollars }));
     }
     return out;
@@ -300,10 +303,6 @@ export class AgentReinforce extends BaseOptimizer {
     return this.ranked()[0];
   }
 
-  /** The best graphs so far, re-measured with every batch so their estimates keep firming up. */
-  private elites(): Known[] {
-    return this.ranked().slice(0, Math.max(0, this.opts.elites));
-  }
 
   /**
    * The `count` structural neighbours of the incumbent the surrogate ranks highest, drawn from a
@@ -435,10 +434,14 @@ export function enumerateMultisets(space: SearchSpace, probes: readonly ModelPro
     // task's to say.
     const copies = workers.length > 0 && workers.every((m) => m === outModel);
     const kinds: CandidateMultiset["kind"][] = workers.length === 0 ? ["single"] : leads ? (copies ? ["lead", "fuse"] : ["lead"]) : ["fuse"];
+    const readRole = g.outRole;
+    let tried = false;
     let fits = false;
     for (const kind of kinds) {
+      // A fuser needs at least two answers to pick from (and a space with the role).
       if (kind === "fuse" && (workers.length < 2 || !space.fuser)) continue;
-      g.outRole = kind === "fuse" ? "fuser" : space.emptyGenome(outModel).outRole;
+      tried = true;
+      g.outRole = kind === "fuse" ? "fuser" : readRole;
       const n = space.normalise(g);
       const graph = space.toGraph(n);
       if (!space.check(graph).ok) continue;
@@ -450,8 +453,8 @@ export function enumerateMultisets(space: SearchSpace, probes: readonly ModelPro
       seen.add(key);
       out.push({ id: `m${out.length + 1}`, kind, counts, nodes: graph.nodes.length, units: space.plan(graph).units, graph, genome: n });
     }
-    // A fusing output over one worker is not a candidate, yet the multiset may still fit and grow.
-    return fits || (kinds.every((k) => k === "fuse") && workers.length < 2);
+    // Whether to grow the multiset: it fits, or it was no candidate yet (a fuser over one answer).
+    return fits || !tried;
   };
   const outs = space.outputFixed ? [space.outModels[0]!] : [...space.outModels].sort((a, b) => strength(b) - strength(a));
   for (const o of outs) {

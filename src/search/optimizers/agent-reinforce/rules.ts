@@ -229,7 +229,6 @@ export function pullToward(space: SearchSpace, dist: ProbGraph, g: Genome, rate:
   return out.filter((c) => Math.abs(c.delta) >= 0.01);
 }
 
-/** Rank candidate multisets by the probes (and, with insights, Insight 1) and keep a diverse few. */
 /**
  * The predicted accuracy of each candidate from the probes: with insights, the aggregation model of
  * Insight 1 on size-consistent probe accuracies; without, the mean member accuracy.
@@ -253,6 +252,7 @@ export function predictCandidates(input: Pick<InitInput, "probes" | "candidates"
   return out;
 }
 
+/** Rank candidate multisets by the probes (and, with insights, Insight 1) and keep a diverse few. */
 export function chooseMultisets(input: InitInput): InitDecision {
   const predicted = predictCandidates(input);
   const scored = input.candidates.map((c) => ({ c, value: predicted.get(c.id)!, lead: c.graph.nodes.find((n) => n.id === c.graph.output)!.model }));
