@@ -48,7 +48,7 @@ export interface RankedGraph {
   score: Score;
 }
 
-/** Usable graphs, best first by the objective on empirical-Bayes accuracy (paired to the most-evaluated graph). */
+/** Usable graphs, best first by the objective on empirical-Bayes accuracy (item difficulty cancelled out). */
 export function rankRecords(records: ReadonlyMap<string, GraphRecord>, objective: Objective): RankedGraph[] {
   const book = new PairedBook();
   for (const r of records.values()) if (!r.failed) book.add(r.hash, [...r.search.values()]);

@@ -3,8 +3,8 @@
  * is this graph, given the items it was graded on and the graphs around it":
  *
  * - {@link shrunkAccuracy}: its own accuracy shrunk toward a given prior by a fixed number of pseudo-items;
- * - {@link PairedBook}: per-item results of many graphs, for estimates paired to the most-evaluated one;
- * - {@link empiricalBayes} / {@link empiricalBayesWithSd}: shrinkage estimated from the data, paired where possible;
+ * - {@link PairedBook}: per-item results of many graphs, for estimates that cancel item difficulty;
+ * - {@link empiricalBayes} / {@link empiricalBayesWithSd}: each graph's effect beside each item's difficulty, shrunk as the data say;
  * - {@link pooledShrunkAccuracy}: shrunk toward the pooled accuracy of all graphs, with a standard error;
  * - {@link combinedEstimate}: validation items and a search estimate combined by precision, with a lower bound;
  *
@@ -44,10 +44,9 @@ export function pairedDifference(a: ReadonlyMap<string, ItemOutcome>, b: Readonl
 }
 
 /**
- * Per-item results of many graphs, for paired estimates: graphs that share items with a
- * well-measured anchor (the most-evaluated graph) are compared through their differences to it, with
- * the item difficulty cancelled out, which on small batches is far less noisy than comparing their
- * raw accuracies.
+ * Per-item results of many graphs, for estimates in which item difficulty cancels out: graphs
+ * measured on different batches are compared through the graphs they share items with, which on
+ * small batches is far less noisy than comparing their raw accuracies.
  */
 export class PairedBook {
   private readonly byHash = new Map<string, Map<string, boolean>>();
@@ -77,93 +76,77 @@ export class PairedBook {
     return t.items > 0 ? t.correct / t.items : NaN;
   }
 
-  /** The graph with the most graded items (ties: higher accuracy, then hash). */
-  anchor(): string | undefined {
-    let best: string | undefined;
-    for (const h of this.byHash.keys()) {
-      if (best === undefined) best = h;
-      else {
-        const a = this.count(h) - this.count(best) || this.accuracy(h) - this.accuracy(best);
-        if (a > 0 || (a === 0 && h < best)) best = h;
-      }
-    }
-    return best;
-  }
-
-  /** Paired difference to the anchor: its sum, the sum of squares, and the number of shared items. */
-  difference(hash: string, anchor: string): { sum: number; sq: number; n: number } {
-    const a = this.byHash.get(anchor);
-    const m = this.byHash.get(hash);
-    if (!a || !m) return { sum: 0, sq: 0, n: 0 };
-    let sum = 0;
-    let sq = 0;
-    let n = 0;
-    for (const [id, v] of m) {
-      const w = a.get(id);
-      if (w === undefined) continue;
-      n++;
-      const d = (v ? 1 : 0) - (w ? 1 : 0);
-      sum += d;
-      sq += d * d;
-    }
-    return { sum, sq, n };
-  }
-
   /** Every graph in the book. */
   hashes(): string[] {
     return [...this.byHash.keys()];
   }
+
+  /** A graph's graded outcomes by item id. */
+  outcomes(hash: string): ReadonlyMap<string, boolean> {
+    return this.byHash.get(hash) ?? new Map<string, boolean>();
+  }
 }
 
 /**
- * Empirical-Bayes accuracy estimates of every graph in a book. Raw accuracies are shrunk toward
- * the mean of all graphs by how much graphs really differ (the spread of their accuracies beyond
- * what sampling noise explains). Graphs that share items with the anchor (the most-evaluated
- * graph) are estimated through their paired difference to it instead, shrunk the same way toward
- * the typical difference: a newcomer that looks better on six items is not taken at its word.
- * The amount of shrinkage is estimated from the data, not tuned.
+ * Empirical-Bayes accuracy estimates of every graph in a book. Each outcome is read as the graph's
+ * effect plus the item's difficulty, fitted on every outcome at once, so two graphs are compared on
+ * everything they and the graphs around them saw, not only on the items they happen to share (a
+ * graph measured on fifty pretest items keeps all fifty when a newer graph is measured on others).
+ * The graph effects are then shrunk toward their mean by how much graphs really differ (the spread
+ * beyond what sampling noise explains): a newcomer that looks better on six items is not taken at
+ * its word. The amount of shrinkage, for graphs and for items, is estimated from the data, not tuned.
  */
-export function empiricalBayes(book: PairedBook, minShared = 3): Map<string, number> {
+export function empiricalBayes(book: PairedBook): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [h, e] of empiricalBayesWithSd(book, minShared)) out.set(h, e.mean);
+  for (const [h, e] of empiricalBayesWithSd(book)) out.set(h, e.mean);
   return out;
 }
 
+/** Rounds of the alternating fit; the difficulty shrinkage is re-estimated every {@link REFIT} rounds. */
+const ROUNDS = 40;
+const REFIT = 10;
+
 /** {@link empiricalBayes} with each estimate's posterior standard deviation. */
-export function empiricalBayesWithSd(book: PairedBook, minShared = 3): Map<string, { mean: number; sd: number }> {
+export function empiricalBayesWithSd(book: PairedBook): Map<string, { mean: number; sd: number }> {
   const out = new Map<string, { mean: number; sd: number }>();
-  const hashes = book.hashes();
-  if (hashes.length === 0) return out;
-  // Unpaired: raw accuracies toward their mean.
-  const raw = hashes.map((h) => ({ h, n: book.count(h), p: book.accuracy(h) })).filter((x) => x.n > 0);
-  const totalN = raw.reduce((s, x) => s + x.n, 0);
-  const mu0 = raw.reduce((s, x) => s + x.p * x.n, 0) / Math.max(1, totalN);
-  const noise0 = Math.max(mu0 * (1 - mu0), 0.01);
-  const tau0 = betweenVariance(
-    raw.map((x) => x.p),
-    raw.map((x) => noise0 / x.n),
-  );
-  for (const x of raw) out.set(x.h, { mean: posterior(x.p, noise0 / x.n, mu0, tau0), sd: Math.sqrt(1 / (x.n / noise0 + 1 / tau0)) });
-  const anchor = book.anchor();
-  if (anchor === undefined) return out;
-  // Paired: differences to the anchor toward their mean.
-  const diffs: { h: string; n: number; d: number; sq: number }[] = [];
-  for (const h of hashes) {
-    if (h === anchor) continue;
-    const d = book.difference(h, anchor);
-    if (d.n >= minShared) diffs.push({ h, n: d.n, d: d.sum / d.n, sq: d.sq / d.n });
+  const graphs = book.hashes().filter((h) => book.count(h) > 0);
+  if (graphs.length === 0) return out;
+  const rows = graphs.map((h) => [...book.outcomes(h)].map(([item, v]) => ({ item, y: v ? 1 : 0 })));
+  const byItem = new Map<string, { g: number; y: number }[]>();
+  rows.forEach((ys, g) => {
+    for (const { item, y } of ys) (byItem.get(item) ?? byItem.set(item, []).get(item)!).push({ g, y });
+  });
+  const n = rows.reduce((s, ys) => s + ys.length, 0);
+  const mu = rows.reduce((s, ys) => s + ys.reduce((t, o) => t + o.y, 0), 0) / n;
+  const effect = new Float64Array(graphs.length);
+  const difficulty = new Map<string, number>();
+  // Item difficulties are shrunk by noise over their spread (a ridge), so an item seen by one graph
+  // explains away only part of that graph's result.
+  let ridge = 1;
+  let noise = Math.max(mu * (1 - mu), 0.01);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [item, obs] of byItem) difficulty.set(item, obs.reduce((s, o) => s + o.y - mu - effect[o.g]!, 0) / (obs.length + ridge));
+    rows.forEach((ys, g) => {
+      effect[g] = ys.reduce((s, o) => s + o.y - mu - difficulty.get(o.item)!, 0) / ys.length;
+    });
+    if (round % REFIT === 0) {
+      let rss = 0;
+      rows.forEach((ys, g) => {
+        for (const o of ys) rss += (o.y - mu - effect[g]! - difficulty.get(o.item)!) ** 2;
+      });
+      // Shrunk difficulties use up about half a degree of freedom each.
+      noise = Math.max(rss / Math.max(1, n - graphs.length - byItem.size / 2), 0.01);
+      const spread = Math.max([...difficulty.values()].reduce((s, d) => s + d * d, 0) / difficulty.size, 1e-3);
+      ridge = noise / spread;
+    }
   }
-  if (diffs.length === 0) return out;
-  const nD = diffs.reduce((s, x) => s + x.n, 0);
-  const muD = diffs.reduce((s, x) => s + x.d * x.n, 0) / nD;
-  // Per-item variance of a difference: the disagreement rate (d is -1, 0 or 1), floored.
-  const noiseD = Math.max(diffs.reduce((s, x) => s + x.sq * x.n, 0) / nD - muD * muD, 0.02);
-  const tauD = betweenVariance(
-    diffs.map((x) => x.d),
-    diffs.map((x) => noiseD / x.n),
-  );
-  const base = out.get(anchor)!;
-  for (const x of diffs) out.set(x.h, { mean: base.mean + posterior(x.d, noiseD / x.n, muD, tauD), sd: Math.sqrt(base.sd ** 2 + 1 / (x.n / noiseD + 1 / tauD)) });
+  const counts = graphs.map((h) => book.count(h));
+  const tau = betweenVariance([...effect], counts.map((c) => noise / c));
+  const center = graphs.reduce((s, _h, g) => s + effect[g]! * counts[g]!, 0) / n;
+  graphs.forEach((h, g) => {
+    const v = noise / counts[g]!;
+    out.set(h, { mean: Math.min(1, Math.max(0, mu + posterior(effect[g]!, v, center, tau))), sd: Math.sqrt(1 / (1 / v + 1 / tau)) });
+  });
   return out;
 }
 
@@ -236,3 +219,4 @@ export function combinedEstimate(validation: { correct: number; graded: number }
   const mean = (p * precV + search.mean * precS) / (precV + precS);
   return { mean, low: mean - zFor(confidence) / Math.sqrt(precV + precS) };
 }
+

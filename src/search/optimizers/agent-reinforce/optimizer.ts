@@ -11,8 +11,8 @@
  *    probe items can rank it last.
  * 4. Iterate: sample K graphs near the centre and evaluate them on the same batch as the elites (the
  *    best graphs so far); the agent turns the scores into feedback and a bounded update of the
- *    logits, validated before it is applied. Graphs are ranked by empirical-Bayes accuracy paired to
- *    the most-evaluated graph, so a newcomer's lucky batch does not displace a graph measured on many
+ *    logits, validated before it is applied. Graphs are ranked by empirical-Bayes accuracy with item
+ *    difficulty cancelled out, so a newcomer's lucky batch does not displace a graph measured on many
  *    items. One sample each iteration is a structural neighbour of the incumbent (a layer deeper, a
  *    fusion layer over it, ...: see ../../restructure.ts), chosen by a surrogate of graph accuracy.
  * 5. Select: the harness validates the best graphs by estimate, as for every method.
@@ -281,8 +281,8 @@ export class AgentReinforce extends BaseOptimizer {
 
   /**
    * Each graph's value: its empirical-Bayes accuracy through the objective. Graphs share items with
-   * the batches they were measured in, so the estimates are paired and a newcomer's lucky batch does
-   * not displace a graph measured on many items.
+   * the others measured in the same batches, so item difficulty cancels out, and a newcomer's lucky
+   * batch does not displace a graph measured on many items.
    */
   private values(): Map<string, number> {
     const est = empiricalBayes(this.book);
