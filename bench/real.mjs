@@ -39,7 +39,7 @@ const selectionItems = get("selection-items", undefined);
 // Sampling temperature of assistants (the world's, 0.7, unless given).
 const temperatureFlag = get("temperature", undefined);
 if (temperatureFlag !== undefined) world.sampling = { ...world.sampling, temperature: Number(temperatureFlag) };
-const selection = selectionItems === undefined ? undefined : { candidates: 4, items: Number(selectionItems), confidence: 0.95 };
+const selection = selectionItems === undefined ? undefined : { items: Number(selectionItems) };
 const m = machine();
 const started = performance.now();
 

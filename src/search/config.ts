@@ -30,9 +30,9 @@ export const SpaceConfigSchema = z
 export const SelectionConfigSchema = z
   .object({
     /** Best candidates re-evaluated on validation items. */
-    candidates: z.number().int().min(1).max(32).default(4),
-    /** Validation items per candidate. */
-    items: z.number().int().min(1).max(100_000).default(50),
+    candidates: z.number().int().min(1).max(32).default(6),
+    /** Validation items per candidate (default 66, and at most half of `evals` shared between the candidates). */
+    items: z.number().int().min(1).max(100_000).optional(),
     /** Confidence of the intervals used to choose and report. */
     confidence: z.number().gt(0).lt(1).default(0.95),
   })
@@ -66,7 +66,7 @@ export const SearchConfigSchema = z
     batch: z.number().int().positive().max(10_000).optional(),
     objective: ObjectiveSchema.default({ kind: "accuracy" }),
     space: SpaceConfigSchema.default({ maxSlots: 12, repair: "drop-smallest", fuser: true }),
-    selection: SelectionConfigSchema.default({ candidates: 4, items: 50, confidence: 0.95 }),
+    selection: SelectionConfigSchema.default({ candidates: 6, confidence: 0.95 }),
     /** An evaluation with more than this fraction of errored items is failed (missing data, not a low score). */
     failureThreshold: z.number().min(0).max(1).default(DEFAULT_FAILURE_THRESHOLD),
     /** Method-specific settings, checked against the optimizer's options schema, e.g. {insights: false} or {init: "random"} for Agent-REINFORCE's ablations. */

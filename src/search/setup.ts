@@ -12,7 +12,7 @@ import type { ProviderResolver } from "../models/provider.js";
 import type { Task } from "../tasks/types.js";
 import type { SearchConfig } from "./config.js";
 import { executorEvaluator } from "./evaluator.js";
-import type { AgentCaller, SearchSetup } from "./harness.js";
+import type { AgentCaller, SearchSetup, SelectionOptions } from "./harness.js";
 import { resolveOptimizer } from "./plugins.js";
 import { SearchSpace } from "./space.js";
 import type { AgentChatRequest } from "./types.js";
@@ -148,9 +148,22 @@ export function buildSearch(config: SearchConfig, parts: ResolvedParts): SearchS
     iterations: config.iterations,
     samples: config.samples,
     batch: config.batch,
-    selection: config.selection,
+    selection: selectionOf(config),
     failureThreshold: config.failureThreshold,
     optimizerOptions: options,
     config,
   };
+}
+
+/** Validation items per candidate when the config does not say. */
+export const SELECTION_ITEMS = 66;
+
+/**
+ * The selection's items per candidate: {@link SELECTION_ITEMS} unless the config says otherwise,
+ * and never more than half of `evals` shared between the candidates, so a small budget still
+ * leaves the search half.
+ */
+export function selectionOf(config: Pick<SearchConfig, "selection" | "evals">): SelectionOptions {
+  const { candidates, confidence } = config.selection;
+  return { candidates, confidence, items: config.selection.items ?? Math.max(1, Math.min(SELECTION_ITEMS, Math.floor(config.evals / (2 * candidates)))) };
 }

@@ -16,7 +16,7 @@ describe("tts-graph search and compare", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/found by agent-reinforce on sim:math with pool sim:llama, budget 18 units/);
     expect(r.stdout).toMatch(/flowchart LR/);
-    expect(r.stdout).toMatch(/validated accuracy: [\d.]+% \(\d+\/75\), 95% CI \[[\d.]+%, [\d.]+%\]/);
+    expect(r.stdout).toMatch(/validated accuracy: [\d.]+% \(\d+\/99\), 95% CI \[[\d.]+%, [\d.]+%\]/);
     expect(r.stdout).toMatch(/FLOPs a priori/);
     expect(r.stdout).toMatch(/latency per query: [\d,]+ ms mean on the \d+ validation items/);
     expect(r.stdout).toMatch(/search cost: 800 graph-item evaluations/);

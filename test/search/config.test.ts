@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadPoolFile } from "../../src/models/pool.js";
 import { loadSearchConfig, parseSearchConfig, searchConfigJsonSchema } from "../../src/search/config.js";
+import { selectionOf } from "../../src/search/setup.js";
 import { UserError } from "../../src/errors.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/configs/", import.meta.url));
@@ -14,7 +15,14 @@ describe("search config", () => {
     const c = parseSearchConfig({});
     expect([c.optimizer, c.agent, c.task, c.pool, c.budget, c.budgetUnit, c.seed]).toEqual(["agent-reinforce", "rules", "sim:math", "sim:llama", 18, "units", 0]);
     expect(c.objective).toEqual({ kind: "accuracy" });
-    expect(c.selection).toEqual({ candidates: 4, items: 50, confidence: 0.95 });
+    expect(c.selection).toEqual({ candidates: 6, confidence: 0.95 });
+  });
+
+  it("gives the selection 66 items per candidate, at most half of the evaluations, unless told otherwise", () => {
+    expect(selectionOf(parseSearchConfig({ evals: 800 }))).toEqual({ candidates: 6, items: 66, confidence: 0.95 });
+    expect(selectionOf(parseSearchConfig({ evals: 3200 }))).toEqual({ candidates: 6, items: 66, confidence: 0.95 });
+    expect(selectionOf(parseSearchConfig({ evals: 300, selection: { candidates: 3 } }))).toEqual({ candidates: 3, items: 50, confidence: 0.95 });
+    expect(selectionOf(parseSearchConfig({ evals: 800, selection: { items: 20 } }))).toEqual({ candidates: 6, items: 20, confidence: 0.95 });
   });
 
   it("reports every problem with its field", () => {

@@ -30,6 +30,15 @@ describe("search harness", () => {
     expect(r.pareto.length).toBeGreaterThan(0);
   });
 
+  it("gives the selection at most half of a small budget by default, shared between six candidates", async () => {
+    const journal = new Journal();
+    const r = await runSearch(simSetup({ evals: 300, selection: {} }), { sink: journal });
+    expect(r.cost.evals.total).toBe(300);
+    expect(r.cost.evals.selection).toBe(150);
+    const validated = new Set(journal.ofType("eval.batch").filter((b) => b.split === "validation").map((b) => b.hash));
+    expect(validated.size).toBe(6);
+  });
+
   it("evaluates every graph of an iteration on the same items, each graph-item pair once", async () => {
     const journal = new Journal();
     await runSearch(simSetup({ optimizer: "random", evals: 200 }), { sink: journal });
