@@ -234,7 +234,7 @@ describe("names and numbers", () => {
   });
 
   it("too few evaluations for the selection: no run folder is left", async () => {
-    await searchRejected(["--evals", "100"], /--evals 100 leaves nothing to search with: selection alone takes 200 evaluations/);
+    await searchRejected(["--evals", "5"], /--evals 5 leaves nothing to search with: selection alone takes 6 evaluations/);
   });
 
   it("an output folder that cannot be created: names --out and the reason", async () => {

@@ -5,7 +5,8 @@ import { runCli } from "../helpers/cli.js";
 
 /** Run `tts-graph search --out dir` (simulator, seconds) and return the folder. */
 export async function searchRun(dir: string, extra: string[] = []): Promise<string> {
-  const r = await runCli(["search", "--out", dir, "--no-cache", ...extra]);
+  // Seed 1: the default search chooses a collaboration there, so the break-even has something to estimate.
+  const r = await runCli(["search", "--out", dir, "--no-cache", "--seed", "1", ...extra]);
   if (r.code !== 0) throw new Error(`search failed (${r.code}): ${r.stderr}`);
   return dir;
 }
