@@ -140,7 +140,7 @@ export function empiricalBayesWithSd(book: PairedBook): Map<string, { mean: numb
       ridge = noise / spread;
     }
   }
-  const counts = graphs.map((h) => book.count(h));
+  const counts = rows.map((ys) => ys.length);
   const tau = betweenVariance([...effect], counts.map((c) => noise / c));
   const center = graphs.reduce((s, _h, g) => s + effect[g]! * counts[g]!, 0) / n;
   graphs.forEach((h, g) => {

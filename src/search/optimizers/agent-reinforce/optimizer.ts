@@ -98,7 +98,8 @@ export class AgentReinforce extends BaseOptimizer {
   private contenders: Known[] = [];
   private round = 0;
   private incumbentHash: string | undefined;
-
+  /** Each known graph's value, kept until the next outcomes arrive (a fit over every outcome). */
+  private valueCache: Map<string, number> | undefined;
   /** `agent`: the one that writes initialisations and updates (default: the LLM agent when `ctx.llm` is set, else the rule agent). */
   constructor(ctx: OptimizerContext, agent?: Agent) {
     super(ctx);
@@ -201,6 +202,7 @@ export class AgentReinforce extends BaseOptimizer {
       this.known.set(r.proposal.hash, { hash: r.proposal.hash, genome: g, graph: r.proposal.graph, origin: r.proposal.origin, total: r.total });
       this.book.add(r.proposal.hash, r.items);
     }
+    this.valueCache = undefined;
     const iteration = results[0]?.proposal.iteration ?? 0;
     if (this.stage === "probe") {
       this.probes = usable(results).map((r) => {
@@ -285,12 +287,14 @@ export class AgentReinforce extends BaseOptimizer {
    * batch does not displace a graph measured on many items.
    */
   private values(): Map<string, number> {
+    if (this.valueCache) return this.valueCache;
     const est = empiricalBayes(this.book);
     const out = new Map<string, number>();
     for (const k of this.known.values()) {
       const accuracy = est.get(k.hash) ?? NaN;
       out.set(k.hash, utilityOf(this.ctx.objective, { accuracy, meanLatencyMs: k.total.meanLatencyMs, meanDollars: k.total.meanDollars }));
     }
+    this.valueCache = out;
     return out;
   }
 
@@ -302,7 +306,6 @@ export class AgentReinforce extends BaseOptimizer {
   protected incumbent(): Known | undefined {
     return this.ranked()[0];
   }
-
 
   /**
    * The `count` structural neighbours of the incumbent the surrogate ranks highest, drawn from a
@@ -332,7 +335,6 @@ export class AgentReinforce extends BaseOptimizer {
   snapshot(): unknown {
     return { stage: this.stage, incumbent: this.incumbent()?.hash, params: this.dist.params };
   }
-
 }
 
 /**
